@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
+import stat
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,6 +103,18 @@ def type_name(value: Any) -> str:
     return type(value).__name__
 
 
+def source_at(text: str, pos: Pos | None) -> str:
+    """The plain scalar written at ``pos`` (for messages such as "quote 'no'")."""
+    if not pos or pos[0] < 1 or pos[1] < 1:
+        return ""
+    lines = text.splitlines()
+    if pos[0] > len(lines):
+        return ""
+    rest = lines[pos[0] - 1][pos[1] - 1 :]
+    token = re.split(r"\s#|[,\]}]", rest, maxsplit=1)[0].strip()
+    return token[:40]
+
+
 class YamlError(Exception):
     """The file cannot be read as YAML at all; carries the finding to report."""
 
@@ -147,6 +161,11 @@ def read_text(path: str, max_bytes: int | None = None) -> tuple[str, list[Findin
         raise _fail(path, None, "file-unreadable", f"cannot read: {exc.strerror}")
     if os.path.isdir(path):
         raise _fail(path, None, "file-unreadable", "is a directory, not a file")
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        # A FIFO or device would block the read forever.
+        raise _fail(
+            path, None, "file-unreadable", "is not a regular file (a pipe or device?)"
+        )
     if size > limit:
         raise _fail(
             path,
@@ -199,7 +218,8 @@ def decode(path: str, data: bytes) -> tuple[str, list[Finding]]:
                 path,
                 _line_col(data, data.index(b"\x00")),
                 "binary-file",
-                "file contains NUL bytes: it is binary, not YAML text",
+                "file contains NUL bytes: it is binary (or UTF-16 without a BOM), "
+                "not YAML text; save it as UTF-8",
             )
         try:
             text = data.decode("utf-8-sig")
@@ -251,6 +271,9 @@ def _syntax_error(path: str, text: str, exc: yaml.YAMLError) -> YamlError:
     if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
         problem = "tab character where YAML allows only spaces; indent with spaces"
     context = getattr(exc, "context", None)
+    if "maximum nesting depth" in str(problem):
+        # libyaml's own flow-nesting limit: report it like our depth cap.
+        return _fail(path, pos, "yaml-depth", "nesting too deep; flatten the data")
     message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
     return _fail(path, pos, "yaml-syntax", message)
 
@@ -275,18 +298,19 @@ def _mark(event: events.Event) -> Pos:
 def _check_tag(path: str, tag: str | None, event: events.Event) -> None:
     if tag is None or tag in ("!", "?") or tag in _ALLOWED_TAGS:
         return
+    shown = "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
     if tag.startswith(_TAG + "python/"):
         raise _fail(
             path,
             _mark(event),
             "yaml-unsafe-tag",
-            f"unsafe tag {tag!r} refused: it would run code; use plain YAML values",
+            f"unsafe tag {shown!r} refused: it would run code; use plain YAML values",
         )
     raise _fail(
         path,
         _mark(event),
         "yaml-custom-tag",
-        f"custom tag {tag!r} is not supported here; remove it",
+        f"tag {shown!r} is not supported here; remove it and write a plain value",
     )
 
 
@@ -303,8 +327,10 @@ def _scalar(path: str, event: events.ScalarEvent) -> Any:
     try:
         return build(_CONSTRUCTOR, node)
     except (ValueError, yaml.YAMLError) as exc:
+        shown = event.value if len(event.value) <= 40 else event.value[:40] + "..."
+        reason = str(exc).split(";")[0][:120]
         raise _fail(
-            path, _mark(event), "yaml-syntax", f"cannot read {event.value!r}: {exc}"
+            path, _mark(event), "yaml-syntax", f"cannot read {shown!r}: {reason}"
         ) from None
 
 
@@ -332,17 +358,25 @@ def parse(
     total = 0
     doc_value: list[Any] = []
 
-    def count(pos: Pos, nodes: int) -> None:
+    def count(pos: Pos, nodes: int, alias: bool = False) -> None:
         nonlocal total
         total += nodes
-        if total > max_nodes:
+        if total <= max_nodes:
+            return
+        if alias:
             raise _fail(
                 path,
                 pos,
                 "yaml-aliases",
-                f"document expands to more than {max_nodes} nodes "
+                f"aliases expand the data to more than {max_nodes} nodes "
                 "(an alias bomb?); write the values out or drop the aliases",
             )
+        raise _fail(
+            path,
+            pos,
+            "yaml-size",
+            f"more than {max_nodes} values in one file; split the file",
+        )
 
     def add(value: Any, pos: Pos, nodes: int) -> None:
         if not stack:
@@ -370,9 +404,7 @@ def parse(
             if key is _MergeKey:
                 merges = value if isinstance(value, list) else [value]
                 if not all(isinstance(m, dict) for m in merges):
-                    raise _fail(
-                        path, pos, "yaml-merge", "'<<' must merge a mapping"
-                    )
+                    raise _fail(path, pos, "yaml-merge", "'<<' must merge a mapping")
                 top.merges.extend(merges)
                 return
             if key in top.obj:
@@ -448,7 +480,7 @@ def parse(
                         f"alias *{name} refers to no anchor &{name}",
                     )
                 value, nodes = anchors[name]
-                count(_mark(event), nodes)
+                count(_mark(event), nodes, alias=True)
                 add(value, _mark(event), nodes)
             elif isinstance(event, events.DocumentEndEvent):
                 docs.append(doc_value[0] if doc_value else None)
@@ -473,5 +505,6 @@ __all__ = [
     "parse",
     "pos_of",
     "read_text",
+    "source_at",
     "type_name",
 ]
