@@ -1,0 +1,616 @@
+"""``dsp onboard``: ``profiles.yaml`` becomes the Kubeflow profile and its access.
+
+Kubeflow's multi-user model is the target: a ``Profile`` (a namespace with one
+owner, the first admin) and, for every other member, the ``RoleBinding`` and
+Istio ``AuthorizationPolicy`` that Kubeflow documents for adding contributors
+by hand (the same names and ``role``/``user`` annotations that its access
+management, KFAM, reads).  Every resource carries our labels, so the onboarding
+step can prune exactly the ones it made and no longer renders (a removed
+person loses access) and never touches anything else.
+
+The rendering and the prune plan are plain functions, tested without a cluster;
+the Tekton onboarding pipeline runs them and ``kubectl``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import re
+import sys
+import tempfile
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+import yaml
+
+from .findings import ERROR, Finding, Refusal, print_json
+from .yamlio import PosDict, PosList, YamlError, load, load_one, type_name
+
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+MANAGED_BY = "dsp-onboard"
+PROFILE_LABEL = "dsp-onboard/profile"
+
+PROFILE_API = "kubeflow.org/v1"
+RBAC_API = "rbac.authorization.k8s.io/v1"
+ISTIO_API = "security.istio.io/v1beta1"
+
+# profiles.yaml role -> (KFAM role annotation, ClusterRole bound)
+ADMIN_ROLE = "admin"
+EDIT_ROLE = "edit"
+CLUSTER_ROLES = {ADMIN_ROLE: "kubeflow-admin", EDIT_ROLE: "kubeflow-edit"}
+
+USERID_HEADER = "kubeflow-userid"
+# The callers Kubeflow documents for a contributor's AuthorizationPolicy:
+# the Istio ingress gateway (notebooks, dashboard) and the KFP UI.
+DEFAULT_PRINCIPALS = (
+    "cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account",
+    "cluster.local/ns/kubeflow/sa/ml-pipeline-ui",
+)
+
+# What the prune may delete: member access only.  A Profile is never pruned,
+# since deleting it deletes its namespace and everything in it.
+PRUNABLE = (
+    ("rbac.authorization.k8s.io", "RoleBinding"),
+    ("security.istio.io", "AuthorizationPolicy"),
+)
+PRUNE_ALLOWLIST = (f"{RBAC_API}/RoleBinding", f"{ISTIO_API}/AuthorizationPolicy")
+
+MAX_NAME = 63  # a DNS-1123 label: valid for every kind we render, and as a label value
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_UNSAFE = re.compile(r"[^a-z0-9]+")
+# An email whose KFAM name can be read back unambiguously: one '@', no '.' or '-'
+# before it, only lowercase letters, digits and dots after it.
+_PLAIN_EMAIL = re.compile(r"[a-z0-9]+@[a-z0-9]+(\.[a-z0-9]+)+")
+_HASH_CHARS = 8
+LIVE_MAX_BYTES = 16 << 20
+
+
+@dataclass(frozen=True)
+class Member:
+    """One person with access: the email as written and their KFAM role."""
+
+    email: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Team:
+    """What onboarding needs from profiles.yaml: the profile, its owner, the rest."""
+
+    name: str
+    owner: str
+    members: tuple[Member, ...]
+
+
+# --- profiles.yaml -------------------------------------------------------
+
+
+def _refuse(found: Iterable[Finding]) -> None:
+    errors = sorted(f for f in found if f.level == ERROR)
+    if errors:
+        more = (
+            f" (and {len(errors) - 1} more: run check-profiles)"
+            if len(errors) > 1
+            else ""
+        )
+        raise Refusal(errors[0].text() + more)
+
+
+def _member_email(
+    path: str, entry: Any, pos: tuple[int, int], found: list[Finding]
+) -> str | None:
+    value = entry.get("email") if isinstance(entry, dict) else entry
+    if isinstance(entry, dict):
+        pos = entry.pos_of("email") if isinstance(entry, PosDict) else pos
+    if not isinstance(value, str) or not value.strip():
+        found.append(
+            Finding(
+                path,
+                *pos,
+                ERROR,
+                "profiles-member",
+                f"a member must be an email or {{email, github}}, "
+                f"not {type_name(value)}; "
+                "write the person's email",
+            )
+        )
+        return None
+    from email_validator import EmailNotValidError, validate_email
+
+    email = value.strip()
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as exc:
+        found.append(
+            Finding(
+                path,
+                *pos,
+                ERROR,
+                "profiles-email",
+                f"{email!r} is not an email address ({exc}); fix the address",
+            )
+        )
+        return None
+    return email
+
+
+def load_team(path: str) -> Team:
+    """Read ``path`` (the platform's ``profiles: {name, admins, contributors}``).
+
+    Refuses (one line naming the file, position and fix) what check-profiles
+    rejects: no admin, duplicate members (case-insensitive), someone both admin
+    and contributor, a bad email or profile name.
+    """
+    try:
+        loaded = load_one(path)
+    except YamlError as exc:
+        raise Refusal(exc.finding.text()) from None
+    _refuse(loaded.findings)
+    doc = loaded.documents[0] if loaded.documents else None
+    body = doc.get("profiles") if isinstance(doc, dict) else None
+    if not isinstance(body, dict):
+        raise Refusal(
+            f"{path}:1:1: expected a mapping "
+            "'profiles: {name, admins, contributors}', found "
+            f"{type_name(body if isinstance(doc, dict) else doc)}; "
+            "see the template's profiles.yaml"
+        )
+    found: list[Finding] = []
+    name = body.get("name")
+    name_pos = body.pos_of("name") if isinstance(body, PosDict) else (0, 0)
+    if (
+        not isinstance(name, str)
+        or len(name) > MAX_NAME
+        or not _DNS_LABEL.fullmatch(name)
+    ):
+        found.append(
+            Finding(
+                path,
+                *name_pos,
+                ERROR,
+                "profiles-name",
+                f"profile name {name!r} is not a DNS-1123 label "
+                "(lowercase letters, digits, '-', "
+                f"at most {MAX_NAME}); rename it",
+            )
+        )
+    seen: dict[str, tuple[str, int]] = {}
+    lists: dict[str, list[str]] = {}
+    for key in ("admins", "contributors"):
+        entries = body.get(key)
+        key_pos = body.pos_of(key) if isinstance(body, PosDict) else (0, 0)
+        if entries is None:
+            entries = []
+        if not isinstance(entries, list):
+            found.append(
+                Finding(
+                    path,
+                    *key_pos,
+                    ERROR,
+                    "profiles-type",
+                    f"'{key}' must be a list of emails, not {type_name(entries)}",
+                )
+            )
+            entries = []
+        if key == "admins" and not entries:
+            found.append(
+                Finding(
+                    path,
+                    *key_pos,
+                    ERROR,
+                    "profiles-no-admin",
+                    "'admins' is empty: list at least one admin "
+                    "(the first owns the profile)",
+                )
+            )
+        emails: list[str] = []
+        for index, entry in enumerate(entries):
+            pos = entries.pos_of(index) if isinstance(entries, PosList) else key_pos
+            email = _member_email(path, entry, pos, found)
+            if email is None:
+                continue
+            folded = email.casefold()
+            if folded in seen:
+                first_key, first_line = seen[folded]
+                rule = "profiles-duplicate" if first_key == key else "profiles-overlap"
+                where = "" if first_key == key else f" in '{first_key}'"
+                found.append(
+                    Finding(
+                        path,
+                        *pos,
+                        ERROR,
+                        rule,
+                        f"{email!r} is already listed{where} at line {first_line}; "
+                        "list each person once, in one role",
+                    )
+                )
+                continue
+            seen[folded] = (key, pos[0])
+            emails.append(email)
+        lists[key] = emails
+    _refuse(found)
+    admins, contributors = lists["admins"], lists["contributors"]
+    members = [Member(e, ADMIN_ROLE) for e in admins[1:]] + [
+        Member(e, EDIT_ROLE) for e in contributors
+    ]
+    return Team(name=name, owner=admins[0], members=tuple(members))
+
+
+# --- rendering -----------------------------------------------------------
+
+
+def resource_name(email: str, role: str) -> str:
+    """KFAM's ``user-<safe-email>-clusterrole-<role>``, made unique and a DNS label.
+
+    ``<safe-email>`` is the email lowercased with every run of other characters
+    replaced by ``-``, as Kubeflow documents.  That loses information (case,
+    ``+``, ``.`` against ``-`` and where the ``@`` was), so unless the email is
+    plain (``[a-z0-9]+@`` and a lowercase dotted domain, which reads back
+    unambiguously) an 8-hex-digit hash of the lowercased email is added, and
+    the safe part is shortened to keep the name within 63 characters.
+    """
+    suffix = f"-clusterrole-{role}"
+    safe = _UNSAFE.sub("-", email.lower()).strip("-")
+    name = f"user-{safe}{suffix}"
+    if _PLAIN_EMAIL.fullmatch(email) and len(name) <= MAX_NAME:
+        return name
+    digest = hashlib.sha256(email.lower().encode("utf-8")).hexdigest()[:_HASH_CHARS]
+    room = MAX_NAME - len("user-") - len(suffix) - len(digest) - 1
+    head = safe[:room].rstrip("-")
+    return f"user-{head}-{digest}{suffix}" if head else f"user-{digest}{suffix}"
+
+
+def labels(profile: str) -> dict[str, str]:
+    """The labels that mark a resource as ``dsp onboard``'s for ``profile``."""
+    return {MANAGED_BY_LABEL: MANAGED_BY, PROFILE_LABEL: profile}
+
+
+def selector(profile: str) -> str:
+    """The ``kubectl -l`` selector for our resources of ``profile``."""
+    return ",".join(f"{k}={v}" for k, v in labels(profile).items())
+
+
+def render(
+    team: Team,
+    namespace: str | None = None,
+    *,
+    userid_header: str = USERID_HEADER,
+    userid_prefix: str = "",
+    principals: Sequence[str] = DEFAULT_PRINCIPALS,
+) -> list[dict[str, Any]]:
+    """The Profile, then each member's RoleBinding and AuthorizationPolicy.
+
+    Members come out sorted by role, then email (case-insensitive), so their
+    order in profiles.yaml never changes the output.  ``namespace`` overrides
+    the profile name (Kubeflow names the namespace after the profile).
+    """
+    profile = namespace or team.name
+    marks = labels(profile)
+    resources: list[dict[str, Any]] = [
+        {
+            "apiVersion": PROFILE_API,
+            "kind": "Profile",
+            "metadata": {"name": profile, "labels": dict(marks)},
+            "spec": {"owner": {"kind": "User", "name": team.owner}},
+        }
+    ]
+    members = sorted(team.members, key=lambda m: (m.role, m.email.casefold(), m.email))
+    names: dict[str, str] = {}
+    for member in members:
+        name = resource_name(member.email, member.role)
+        if name in names:  # cannot happen for distinct emails short of a hash collision
+            raise Refusal(
+                f"{member.email!r} and {names[name]!r} map to the same resource "
+                f"name {name!r}; report this"
+            )
+        names[name] = member.email
+        metadata = {
+            "name": name,
+            "namespace": profile,
+            "labels": dict(marks),
+            "annotations": {"role": member.role, "user": member.email},
+        }
+        resources.append(
+            {
+                "apiVersion": RBAC_API,
+                "kind": "RoleBinding",
+                "metadata": metadata,
+                "roleRef": {
+                    "apiGroup": "rbac.authorization.k8s.io",
+                    "kind": "ClusterRole",
+                    "name": CLUSTER_ROLES[member.role],
+                },
+                "subjects": [
+                    {
+                        "apiGroup": "rbac.authorization.k8s.io",
+                        "kind": "User",
+                        "name": member.email,
+                    }
+                ],
+            }
+        )
+        resources.append(
+            {
+                "apiVersion": ISTIO_API,
+                "kind": "AuthorizationPolicy",
+                "metadata": {
+                    **metadata,
+                    "labels": dict(marks),
+                    "annotations": dict(metadata["annotations"]),
+                },
+                "spec": {
+                    "rules": [
+                        {
+                            "from": [{"source": {"principals": list(principals)}}],
+                            "when": [
+                                {
+                                    "key": f"request.headers[{userid_header}]",
+                                    "values": [userid_prefix + member.email],
+                                }
+                            ],
+                        }
+                    ]
+                },
+            }
+        )
+    return resources
+
+
+class _Dumper(yaml.SafeDumper):
+    """Writes every value out: no ``&anchor``/``*alias`` for repeated objects."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def dump(resources: Iterable[dict[str, Any]]) -> str:
+    """Multi-document YAML, every document opened by ``---``; same input, same bytes."""
+    return "".join(
+        "---\n"
+        + yaml.dump(
+            r, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=4096
+        )
+        for r in resources
+    )
+
+
+def file_name(resource: dict[str, Any]) -> str:
+    """``<kind>-<name>.yaml``: one file per resource in ``--output``."""
+    return f"{resource['kind'].lower()}-{resource['metadata']['name']}.yaml"
+
+
+def _is_ours(path: str) -> bool:
+    try:
+        docs = load(path).documents
+    except YamlError:
+        return False
+    return bool(docs) and all(
+        isinstance(d, dict)
+        and isinstance(d.get("metadata"), dict)
+        and isinstance(d["metadata"].get("labels"), dict)
+        and d["metadata"]["labels"].get(MANAGED_BY_LABEL) == MANAGED_BY
+        for d in docs
+    )
+
+
+def _write_atomic(path: str, text: str) -> None:
+    directory = os.path.dirname(path) or "."
+    handle, temp = tempfile.mkstemp(prefix=".onboard-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        os.unlink(temp)
+        raise
+
+
+def write_manifests(
+    resources: Sequence[dict[str, Any]], directory: str
+) -> dict[str, list[str]]:
+    """Write one file per resource into ``directory``, each atomically.
+
+    Files that an earlier run wrote (every document carries our label) and that
+    are no longer rendered are removed, so ``kubectl apply -f DIR`` never
+    re-applies a removed person; any other file is left alone.
+    """
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError as exc:
+        raise Refusal(
+            f"--output {directory!r}: cannot create the directory ({exc.strerror})"
+        ) from None
+    if not os.path.isdir(directory):
+        raise Refusal(f"--output {directory!r} is not a directory; name a directory")
+    wanted = {file_name(r): r for r in resources}
+    written = []
+    for name, resource in sorted(wanted.items()):
+        _write_atomic(os.path.join(directory, name), dump([resource]))
+        written.append(name)
+    removed = []
+    for name in sorted(os.listdir(directory)):
+        path = os.path.join(directory, name)
+        if name in wanted or not name.endswith(".yaml") or not os.path.isfile(path):
+            continue
+        if _is_ours(path):
+            os.unlink(path)
+            removed.append(name)
+    return {"written": written, "removed": removed}
+
+
+# --- pruning -------------------------------------------------------------
+
+
+def identity(resource: dict[str, Any]) -> tuple[str, str, str, str]:
+    """(API group, kind, namespace, name): the version is left out, since the
+    cluster may serve a resource at another version than we rendered it."""
+    group = str(resource.get("apiVersion", "")).rpartition("/")[0]
+    meta = resource.get("metadata") or {}
+    return (
+        group,
+        str(resource.get("kind", "")),
+        str(meta.get("namespace") or ""),
+        str(meta.get("name", "")),
+    )
+
+
+def live_resources(path: str) -> list[dict[str, Any]]:
+    """The resources in ``kubectl get -o yaml`` output (a ``List``) or documents."""
+    try:
+        loaded = load(path, max_bytes=LIVE_MAX_BYTES)
+    except YamlError as exc:
+        raise Refusal(exc.finding.text()) from None
+    found: list[dict[str, Any]] = []
+    for doc in loaded.documents:
+        if doc is None:
+            continue
+        if not isinstance(doc, dict):
+            raise Refusal(
+                f"{path}: expected Kubernetes resources, found {type_name(doc)}; "
+                "pass the output of 'kubectl get ... -o yaml'"
+            )
+        items = doc.get("items") if str(doc.get("kind", "")).endswith("List") else [doc]
+        for item in items or []:
+            if isinstance(item, dict) and "kind" in item:
+                found.append(item)
+    return found
+
+
+def is_ours(resource: dict[str, Any], profile: str) -> bool:
+    """True when ``resource`` carries both of our labels for ``profile``."""
+    meta = resource.get("metadata") or {}
+    marks = meta.get("labels") or {}
+    return isinstance(marks, dict) and all(
+        marks.get(k) == v for k, v in labels(profile).items()
+    )
+
+
+def prune_plan(
+    live: Iterable[dict[str, Any]], rendered: Sequence[dict[str, Any]], profile: str
+) -> list[dict[str, str]]:
+    """The live resources to delete: ours, prunable, and no longer rendered.
+
+    A resource without our labels for ``profile`` (created by hand, by KFAM
+    from the dashboard, by another profile's onboarding) is never listed, nor
+    is a Profile, nor anything outside the profile's namespace.
+    """
+    keep = {identity(r) for r in rendered}
+    plan = {}
+    for resource in live:
+        group, kind, namespace, name = key = identity(resource)
+        if (
+            (group, kind) not in PRUNABLE
+            or namespace != profile
+            or not is_ours(resource, profile)
+        ):
+            continue
+        if key not in keep:
+            plan[key] = {
+                "apiVersion": str(resource.get("apiVersion")),
+                "kind": kind,
+                "namespace": namespace,
+                "name": name,
+                "ref": f"{kind.lower()}.{group}/{name}",
+            }
+    return [plan[k] for k in sorted(plan)]
+
+
+# --- the command ---------------------------------------------------------
+
+
+def configure_onboard(parser: argparse.ArgumentParser) -> None:
+    """Options of ``dsp onboard``."""
+    parser.add_argument(
+        "--profiles", required=True, metavar="FILE", help="the project's profiles.yaml"
+    )
+    parser.add_argument(
+        "--namespace",
+        metavar="N",
+        help="profile (and so namespace) to render, default profiles.name",
+    )
+    parser.add_argument(
+        "--output", metavar="DIR", help="write one file per resource into DIR"
+    )
+    parser.add_argument(
+        "--userid-header",
+        default=USERID_HEADER,
+        help=f"Istio's user-id header (default {USERID_HEADER})",
+    )
+    parser.add_argument(
+        "--userid-prefix", default="", help="prefix of the user-id header's value"
+    )
+    parser.add_argument(
+        "--principal",
+        action="append",
+        dest="principals",
+        metavar="P",
+        help="a caller the AuthorizationPolicies admit (repeatable; default the Istio "
+        "ingress gateway and ml-pipeline-ui)",
+    )
+    parser.add_argument(
+        "--prune-plan",
+        action="store_true",
+        help="list the live resources to delete instead of rendering",
+    )
+    parser.add_argument(
+        "--current",
+        metavar="FILE",
+        help="with --prune-plan: 'kubectl get ... -l <selector> -o yaml' output",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("json", "names"),
+        default="json",
+        help="with --prune-plan: JSON, or one kind.group/name a line "
+        "for 'kubectl delete'",
+    )
+    parser.set_defaults(func=run_onboard)
+
+
+def run_onboard(args: argparse.Namespace) -> int:
+    """Render the manifests (stdout or ``--output``) or print the prune plan."""
+    if args.namespace is not None and (
+        len(args.namespace) > MAX_NAME or not _DNS_LABEL.fullmatch(args.namespace)
+    ):
+        raise Refusal(
+            f"--namespace {args.namespace!r} is not a DNS-1123 label; "
+            "use lowercase letters, digits and '-', at most 63"
+        )
+    if args.prune_plan != bool(args.current):
+        raise Refusal(
+            "--prune-plan and --current FILE go together: pass both or neither"
+        )
+    team = load_team(args.profiles)
+    resources = render(
+        team,
+        args.namespace,
+        userid_header=args.userid_header,
+        userid_prefix=args.userid_prefix,
+        principals=tuple(args.principals or DEFAULT_PRINCIPALS),
+    )
+    profile = resources[0]["metadata"]["name"]
+    if args.prune_plan:
+        plan = prune_plan(live_resources(args.current), resources, profile)
+        if args.format == "names":
+            sys.stdout.write("".join(item["ref"] + "\n" for item in plan))
+        else:
+            print_json(
+                {"namespace": profile, "selector": selector(profile), "delete": plan}
+            )
+        return 0
+    if args.output:
+        files = write_manifests(resources, args.output)
+        print_json(
+            {
+                "profile": profile,
+                "namespace": profile,
+                "selector": selector(profile),
+                "prune_allowlist": list(PRUNE_ALLOWLIST),
+                **files,
+            }
+        )
+        return 0
+    sys.stdout.write(dump(resources))
+    return 0
