@@ -16,3 +16,32 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.fail(f"the corpus is missing: expected it at {CORPUS}")
     return CORPUS
+
+TEMPLATE_SLUG_DIR = REPO_ROOT / "{{cookiecutter.project_slug}}"
+
+
+def bake(output_dir: Path, **answers: object) -> Path:
+    """Generate a project with real cookiecutter (no prompts) and return its path.
+
+    `answers` override the defaults of cookiecutter.json, e.g.
+    `bake(tmp_path, use_tekton=False, license="MIT")`.
+    """
+    from cookiecutter.main import cookiecutter
+
+    return Path(
+        cookiecutter(
+            str(REPO_ROOT),
+            no_input=True,
+            extra_context=answers,
+            output_dir=str(output_dir),
+        )
+    )
+
+
+@pytest.fixture(scope="session")
+def baked_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One project generated with the default answers, shared by the session.
+
+    Treat it as read-only: copy it (shutil.copytree) before changing anything.
+    """
+    return bake(tmp_path_factory.mktemp("baked"))

@@ -1,0 +1,56 @@
+"""Remove what the answers turned off, then print the next steps.
+
+cookiecutter runs this from a temporary copy, inside the new project, with its
+own interpreter: standard library only. Imported by the tests, the module does
+nothing until `main` is called.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+# Folder -> the answer that keeps it.
+OPTIONAL_FOLDERS = {".tekton": "use_tekton", ".github": "use_github_actions"}
+
+
+def prune(project_dir: Path, answers: dict) -> list[str]:
+    """Delete each optional folder whose answer is no; return what was removed."""
+    removed = []
+    for folder, answer in OPTIONAL_FOLDERS.items():
+        path = project_dir / folder
+        if not answers.get(answer) and path.exists():
+            shutil.rmtree(path)
+            removed.append(folder)
+    return removed
+
+
+def next_steps(answers: dict) -> str:
+    """What to run in the new project, in order."""
+    slug = answers["project_slug"]
+    lines = [
+        f"Created {slug}. Next steps:",
+        f"  cd {slug}",
+        "  git init -b main && git add -A",
+        "  make install      # .venv with the project and its dev tools, git hooks",
+        "  make test         # unit and model tests, branch coverage 100%",
+        "  make train        # trains the iris model into artifacts/",
+        "  make pipeline     # compiles the Kubeflow pipeline",
+    ]
+    if answers.get("use_tekton"):
+        lines.append("  then install .tekton/ on the cluster (see .tekton/README.md)")
+    return "\n".join(lines)
+
+
+def main(answers: dict, project_dir: Path | None = None) -> int:
+    """Prune the project in the current directory and print the next steps."""
+    prune(project_dir or Path.cwd(), answers)
+    print(next_steps(answers))
+    return 0
+
+
+if __name__ == "__main__":
+    # JSON escapes every quote inside a value, so no answer can end this string.
+    raise SystemExit(main(json.loads(r"""{{ cookiecutter | tojson }}""")))
