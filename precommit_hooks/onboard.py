@@ -25,8 +25,9 @@ from typing import Any, Iterable, Sequence
 
 import yaml
 
-from .findings import ERROR, Finding, Refusal, print_json
-from .yamlio import PosDict, PosList, YamlError, load, load_one, type_name
+from .findings import ERROR, Refusal, print_json
+from .profiles import load_profiles
+from .yamlio import YamlError, load, type_name
 
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 MANAGED_BY = "dsp-onboard"
@@ -87,155 +88,24 @@ class Team:
 # --- profiles.yaml -------------------------------------------------------
 
 
-def _refuse(found: Iterable[Finding]) -> None:
-    errors = sorted(f for f in found if f.level == ERROR)
-    if errors:
-        more = (
-            f" (and {len(errors) - 1} more: run check-profiles)"
-            if len(errors) > 1
-            else ""
-        )
-        raise Refusal(errors[0].text() + more)
-
-
-def _member_email(
-    path: str, entry: Any, pos: tuple[int, int], found: list[Finding]
-) -> str | None:
-    value = entry.get("email") if isinstance(entry, dict) else entry
-    if isinstance(entry, dict):
-        pos = entry.pos_of("email") if isinstance(entry, PosDict) else pos
-    if not isinstance(value, str) or not value.strip():
-        found.append(
-            Finding(
-                path,
-                *pos,
-                ERROR,
-                "profiles-member",
-                f"a member must be an email or {{email, github}}, "
-                f"not {type_name(value)}; "
-                "write the person's email",
-            )
-        )
-        return None
-    from email_validator import EmailNotValidError, validate_email
-
-    email = value.strip()
-    try:
-        validate_email(email, check_deliverability=False)
-    except EmailNotValidError as exc:
-        found.append(
-            Finding(
-                path,
-                *pos,
-                ERROR,
-                "profiles-email",
-                f"{email!r} is not an email address ({exc}); fix the address",
-            )
-        )
-        return None
-    return email
-
-
 def load_team(path: str) -> Team:
-    """Read ``path`` (the platform's ``profiles: {name, admins, contributors}``).
+    """Read ``path`` through the profiles model that check-profiles uses.
 
-    Refuses (one line naming the file, position and fix) what check-profiles
-    rejects: no admin, duplicate members (case-insensitive), someone both admin
-    and contributor, a bad email or profile name.
+    Refuses with check-profiles' reason (one line naming the file, position and
+    fix) whatever it rejects: no admin, duplicate members (case-insensitive),
+    someone both admin and contributor, a bad email or profile name.
     """
-    try:
-        loaded = load_one(path)
-    except YamlError as exc:
-        raise Refusal(exc.finding.text()) from None
-    _refuse(loaded.findings)
-    doc = loaded.documents[0] if loaded.documents else None
-    body = doc.get("profiles") if isinstance(doc, dict) else None
-    if not isinstance(body, dict):
-        raise Refusal(
-            f"{path}:1:1: expected a mapping "
-            "'profiles: {name, admins, contributors}', found "
-            f"{type_name(body if isinstance(doc, dict) else doc)}; "
-            "see the template's profiles.yaml"
+    profiles, found = load_profiles(path)
+    errors = sorted(f for f in found if f.level == ERROR)
+    if profiles is None or errors:
+        first = errors[0].text() if errors else f"{path}: not a valid profiles file"
+        more = (
+            f" (and {len(errors) - 1} more; run check-profiles)" if errors[1:] else ""
         )
-    found: list[Finding] = []
-    name = body.get("name")
-    name_pos = body.pos_of("name") if isinstance(body, PosDict) else (0, 0)
-    if (
-        not isinstance(name, str)
-        or len(name) > MAX_NAME
-        or not _DNS_LABEL.fullmatch(name)
-    ):
-        found.append(
-            Finding(
-                path,
-                *name_pos,
-                ERROR,
-                "profiles-name",
-                f"profile name {name!r} is not a DNS-1123 label "
-                "(lowercase letters, digits, '-', "
-                f"at most {MAX_NAME}); rename it",
-            )
-        )
-    seen: dict[str, tuple[str, int]] = {}
-    lists: dict[str, list[str]] = {}
-    for key in ("admins", "contributors"):
-        entries = body.get(key)
-        key_pos = body.pos_of(key) if isinstance(body, PosDict) else (0, 0)
-        if entries is None:
-            entries = []
-        if not isinstance(entries, list):
-            found.append(
-                Finding(
-                    path,
-                    *key_pos,
-                    ERROR,
-                    "profiles-type",
-                    f"'{key}' must be a list of emails, not {type_name(entries)}",
-                )
-            )
-            entries = []
-        if key == "admins" and not entries:
-            found.append(
-                Finding(
-                    path,
-                    *key_pos,
-                    ERROR,
-                    "profiles-no-admin",
-                    "'admins' is empty: list at least one admin "
-                    "(the first owns the profile)",
-                )
-            )
-        emails: list[str] = []
-        for index, entry in enumerate(entries):
-            pos = entries.pos_of(index) if isinstance(entries, PosList) else key_pos
-            email = _member_email(path, entry, pos, found)
-            if email is None:
-                continue
-            folded = email.casefold()
-            if folded in seen:
-                first_key, first_line = seen[folded]
-                rule = "profiles-duplicate" if first_key == key else "profiles-overlap"
-                where = "" if first_key == key else f" in '{first_key}'"
-                found.append(
-                    Finding(
-                        path,
-                        *pos,
-                        ERROR,
-                        rule,
-                        f"{email!r} is already listed{where} at line {first_line}; "
-                        "list each person once, in one role",
-                    )
-                )
-                continue
-            seen[folded] = (key, pos[0])
-            emails.append(email)
-        lists[key] = emails
-    _refuse(found)
-    admins, contributors = lists["admins"], lists["contributors"]
-    members = [Member(e, ADMIN_ROLE) for e in admins[1:]] + [
-        Member(e, EDIT_ROLE) for e in contributors
-    ]
-    return Team(name=name, owner=admins[0], members=tuple(members))
+        raise Refusal(first + more)
+    members = [Member(m.email, ADMIN_ROLE) for m in profiles.admins[1:]]
+    members += [Member(m.email, EDIT_ROLE) for m in profiles.contributors]
+    return Team(name=profiles.name, owner=profiles.owner.email, members=tuple(members))
 
 
 # --- rendering -----------------------------------------------------------
