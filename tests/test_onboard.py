@@ -1,0 +1,505 @@
+"""dsp onboard: profiles.yaml -> Kubeflow Profile, RoleBindings, AuthorizationPolicies.
+
+The manifests are checked against the Kubernetes schemas (kubernetes-validate)
+where schemas exist, and against the fields Kubeflow and Istio document where
+they do not (Profile and AuthorizationPolicy are CRDs).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from precommit_hooks import cli, onboard
+
+FIXTURES = Path(__file__).parent / "fixtures" / "onboard"
+EXAMPLE = FIXTURES / "profiles.yaml"
+LIVE = FIXTURES / "live.yaml"
+K8S_VERSION = "1.30"
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+def run_dsp(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Run ``dsp onboard ...`` in-process; return (exit code, stdout, stderr)."""
+    code = cli.main(["onboard", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write_profiles(path: Path, name: str, admins: list, contributors: list) -> Path:
+    path.write_text(
+        yaml.safe_dump(
+            {"profiles": {"name": name, "admins": admins, "contributors": contributors}}
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+def by_kind(resources: list[dict]) -> dict[str, list[dict]]:
+    kinds: dict[str, list[dict]] = {}
+    for resource in resources:
+        kinds.setdefault(resource["kind"], []).append(resource)
+    return kinds
+
+
+# --- the platform's example ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def example() -> list[dict]:
+    """The example's manifests, as the CLI prints them, parsed back."""
+    team = onboard.load_team(str(EXAMPLE))
+    text = onboard.dump(onboard.render(team))
+    return list(yaml.safe_load_all(text))
+
+
+def test_example_gives_one_profile_two_rolebindings_two_policies(example):
+    kinds = by_kind(example)
+    assert {k: len(v) for k, v in kinds.items()} == {
+        "Profile": 1,
+        "RoleBinding": 2,
+        "AuthorizationPolicy": 2,
+    }
+    users = {rb["subjects"][0]["name"] for rb in kinds["RoleBinding"]}
+    assert users == {"bob@example.com", "carol.smith@example.com"}
+    assert {
+        p["metadata"]["annotations"]["user"] for p in kinds["AuthorizationPolicy"]
+    } == users
+
+
+def test_profile_is_named_after_the_file_and_owned_by_the_first_admin(example):
+    (profile,) = by_kind(example)["Profile"]
+    assert profile["apiVersion"] == "kubeflow.org/v1"
+    assert profile["metadata"]["name"] == "iris-classifier"
+    assert "namespace" not in profile["metadata"]  # Profiles are cluster-scoped
+    assert profile["spec"]["owner"] == {"kind": "User", "name": "alice@example.com"}
+
+
+def test_rolebindings_validate_against_the_kubernetes_schema(example):
+    for rolebinding in by_kind(example)["RoleBinding"]:
+        # strict: an unknown or misspelt field is an error, not ignored
+        kubernetes_validate.validate(rolebinding, K8S_VERSION, strict=True)
+
+
+def test_a_broken_rolebinding_fails_the_same_schema(example):
+    broken = json.loads(json.dumps(by_kind(example)["RoleBinding"][0]))
+    broken["roleRef"]["kidn"] = broken["roleRef"].pop("kind")
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(broken, K8S_VERSION, strict=True)
+
+
+def test_rolebindings_carry_what_kfam_reads(example):
+    """Kubeflow's 'Manage Contributors Manually': name, annotations, roleRef."""
+    for rb in by_kind(example)["RoleBinding"]:
+        meta, user = rb["metadata"], rb["subjects"][0]["name"]
+        assert meta["namespace"] == "iris-classifier"
+        assert meta["annotations"] == {"role": "edit", "user": user}
+        assert rb["roleRef"] == {
+            "apiGroup": "rbac.authorization.k8s.io",
+            "kind": "ClusterRole",
+            "name": "kubeflow-edit",
+        }
+        assert rb["subjects"] == [
+            {"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": user}
+        ]
+        assert meta["name"].startswith("user-") and meta["name"].endswith(
+            "-clusterrole-edit"
+        )
+
+
+def test_plain_email_gets_exactly_the_kfam_name(example):
+    names = {rb["metadata"]["name"] for rb in by_kind(example)["RoleBinding"]}
+    assert "user-bob-example-com-clusterrole-edit" in names
+
+
+def test_authorization_policies_carry_the_documented_fields(example):
+    """Istio security.istio.io/v1beta1, as Kubeflow documents for a contributor."""
+    rolebindings = {
+        rb["metadata"]["name"]: rb for rb in by_kind(example)["RoleBinding"]
+    }
+    for policy in by_kind(example)["AuthorizationPolicy"]:
+        assert policy["apiVersion"] == "security.istio.io/v1beta1"
+        meta = policy["metadata"]
+        user = meta["annotations"]["user"]
+        assert meta["annotations"] == {"role": "edit", "user": user}
+        assert meta["namespace"] == "iris-classifier"
+        # same name as the member's RoleBinding, as KFAM makes them
+        assert rolebindings[meta["name"]]["subjects"][0]["name"] == user
+        assert set(policy["spec"]) == {"rules"}
+        (rule,) = policy["spec"]["rules"]
+        assert set(rule) == {"from", "when"}
+        assert rule["from"] == [
+            {
+                "source": {
+                    "principals": [
+                        "cluster.local/ns/istio-system/sa/"
+                        "istio-ingressgateway-service-account",
+                        "cluster.local/ns/kubeflow/sa/ml-pipeline-ui",
+                    ]
+                }
+            }
+        ]
+        assert rule["when"] == [
+            {"key": "request.headers[kubeflow-userid]", "values": [user]}
+        ]
+
+
+def test_every_resource_is_labelled_ours(example):
+    for resource in example:
+        assert resource["metadata"]["labels"] == {
+            "app.kubernetes.io/managed-by": "dsp-onboard",
+            "dsp-onboard/profile": "iris-classifier",
+        }
+        assert onboard.is_ours(resource, "iris-classifier")
+        assert not onboard.is_ours(resource, "another-profile")
+
+
+def test_other_admins_get_kubeflow_admin(tmp_path, capsys):
+    path = write_profiles(
+        tmp_path / "profiles.yaml",
+        "team",
+        ["owner@example.com", "second@example.com"],
+        ["c@example.com"],
+    )
+    code, out, _ = run_dsp(capsys, "--profiles", str(path))
+    assert code == 0
+    rbs = {
+        rb["subjects"][0]["name"]: rb
+        for rb in yaml.safe_load_all(out)
+        if rb["kind"] == "RoleBinding"
+    }
+    assert set(rbs) == {"second@example.com", "c@example.com"}  # not the owner
+    admin = rbs["second@example.com"]
+    assert admin["roleRef"]["name"] == "kubeflow-admin"
+    assert admin["metadata"]["annotations"]["role"] == "admin"
+    assert admin["metadata"]["name"] == "user-second-example-com-clusterrole-admin"
+    kubernetes_validate.validate(admin, K8S_VERSION, strict=True)
+
+
+def test_namespace_and_userid_options(tmp_path, capsys):
+    code, out, _ = run_dsp(
+        capsys,
+        "--profiles",
+        str(EXAMPLE),
+        "--namespace",
+        "iris-dev",
+        "--userid-prefix",
+        "accounts.google.com:",
+        "--principal",
+        "cluster.local/ns/gw/sa/gateway",
+    )
+    assert code == 0
+    docs = list(yaml.safe_load_all(out))
+    assert docs[0]["metadata"]["name"] == "iris-dev"
+    for doc in docs[1:]:
+        assert doc["metadata"]["namespace"] == "iris-dev"
+        assert doc["metadata"]["labels"]["dsp-onboard/profile"] == "iris-dev"
+    policy = next(d for d in docs if d["kind"] == "AuthorizationPolicy")
+    rule = policy["spec"]["rules"][0]
+    assert rule["from"][0]["source"]["principals"] == ["cluster.local/ns/gw/sa/gateway"]
+    assert rule["when"][0]["values"][0].startswith("accounts.google.com:")
+
+
+def test_bad_namespace_is_refused(capsys):
+    code, out, err = run_dsp(
+        capsys, "--profiles", str(EXAMPLE), "--namespace", "Iris_Dev"
+    )
+    assert (code, out) == (1, "")
+    assert "--namespace 'Iris_Dev' is not a DNS-1123 label" in err
+
+
+# --- names ---------------------------------------------------------------
+
+HARD_EMAILS = [
+    "jane.doe@example.com",
+    "jane-doe@example.com",  # same safe form as jane.doe
+    "jane@doe.example.com",  # same safe form again ('@' vs '.')
+    "jane.doe+ml@example.com",
+    "jane.doe+ai@example.com",  # differs only after '+'
+    "Jane.Doe.Two@Example.COM",  # capitals
+    "x" * 60 + "@example.com",  # too long for a name
+    "x" * 60 + "@example.org",  # differs only past the cut
+    "very.long.first.name.and.family.name@subdomain.department.example.com",
+    "o'brien@example.com",
+    "user_name@example.com",
+    "josé@example.com",  # non-ASCII local part
+    "a@b.co",
+]
+
+
+@pytest.mark.parametrize("role", ["edit", "admin"])
+def test_hard_emails_give_valid_distinct_names(role):
+    names = [onboard.resource_name(email, role) for email in HARD_EMAILS]
+    for email, name in zip(HARD_EMAILS, names):
+        assert len(name) <= 63, (email, name)
+        assert DNS_LABEL.match(name), (email, name)
+        assert name.startswith("user-") and name.endswith(f"-clusterrole-{role}")
+    assert len(set(names)) == len(names), names
+
+
+def test_names_are_stable_and_ignore_case():
+    """A name depends on the email alone (not on who else is listed), so adding
+    someone never renames anyone else's bindings."""
+    first = onboard.resource_name("Jane.Doe@Example.com", "edit")
+    assert first == onboard.resource_name("jane.doe@example.com", "edit")
+    # the first 8 hex digits of sha256("jane.doe@example.com"), pinned: a change
+    # would rename (delete and re-create) every such binding on the next run
+    assert first == "user-jane-doe-example-com-86e0b9e5-clusterrole-edit"
+    assert onboard.resource_name("a@b.co", "edit") == "user-a-b-co-clusterrole-edit"
+
+
+def test_hard_emails_render_through_the_cli(tmp_path, capsys):
+    path = write_profiles(
+        tmp_path / "profiles.yaml", "hard", ["owner@example.com"], HARD_EMAILS
+    )
+    code, out, err = run_dsp(capsys, "--profiles", str(path))
+    assert (code, err) == (0, "")
+    docs = list(yaml.safe_load_all(out))
+    rbs = [d for d in docs if d["kind"] == "RoleBinding"]
+    assert len(rbs) == len(HARD_EMAILS)
+    assert len({rb["metadata"]["name"] for rb in rbs}) == len(HARD_EMAILS)
+    for rb in rbs:
+        kubernetes_validate.validate(rb, K8S_VERSION, strict=True)
+    # the raw email, exactly as written, is the subject and the header value
+    assert {rb["subjects"][0]["name"] for rb in rbs} == set(HARD_EMAILS)
+    values = {
+        d["spec"]["rules"][0]["when"][0]["values"][0]
+        for d in docs
+        if d["kind"] == "AuthorizationPolicy"
+    }
+    assert values == set(HARD_EMAILS)
+
+
+# --- refusals ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "admins, contributors, rule, words",
+    [
+        ([], ["bob@example.com"], "profiles-admins", "admins is empty"),
+        (
+            ["alice@example.com"],
+            ["bob@example.com", "Bob@Example.com"],
+            "profiles-duplicate",
+            "listed twice",
+        ),
+        (
+            ["alice@example.com"],
+            ["ALICE@example.com"],
+            "profiles-overlap",
+            "both admin",
+        ),
+        (["alice@example.com"], ["not-an-email"], "profiles-email", "not an email"),
+    ],
+)
+def test_bad_profiles_are_refused_with_the_reason(
+    tmp_path, capsys, admins, contributors, rule, words
+):
+    path = write_profiles(tmp_path / "profiles.yaml", "team", admins, contributors)
+    code, out, err = run_dsp(capsys, "--profiles", str(path))
+    assert code == 1
+    assert out == ""  # nothing half-rendered
+    assert err.count("\n") == 1 and err.startswith("dsp onboard: ")
+    assert str(path) in err and f"[{rule}]" in err and words in err
+
+
+def test_missing_profiles_file_is_refused(tmp_path, capsys):
+    code, out, err = run_dsp(capsys, "--profiles", str(tmp_path / "nope.yaml"))
+    assert (code, out) == (1, "")
+    assert "nope.yaml" in err and "not found" in err and err.count("\n") == 1
+
+
+def test_refusal_with_output_writes_nothing(tmp_path, capsys):
+    path = write_profiles(tmp_path / "profiles.yaml", "team", [], [])
+    code, _, _ = run_dsp(
+        capsys, "--profiles", str(path), "--output", str(tmp_path / "out")
+    )
+    assert code == 1
+    assert not (tmp_path / "out").exists()
+
+
+# --- determinism ---------------------------------------------------------
+
+
+def test_reordering_members_changes_nothing(tmp_path, capsys):
+    owner = "owner@example.com"
+    admins = ["zed@example.com", "amy@example.com", "Mid.Admin@example.com"]
+    contributors = ["x@example.com", "b+1@example.com", "B@example.org", "c@x.io"]
+    outputs = set()
+    rng = random.Random(7)
+    for attempt in range(5):
+        rng.shuffle(admins)
+        rng.shuffle(contributors)
+        path = write_profiles(
+            tmp_path / f"p{attempt}.yaml", "team", [owner, *admins], contributors
+        )
+        code, out, _ = run_dsp(capsys, "--profiles", str(path))
+        assert code == 0
+        outputs.add(out)
+    assert len(outputs) == 1
+
+
+def test_output_dir_writes_one_file_per_resource(tmp_path, capsys):
+    out_dir = tmp_path / "manifests"
+    code, out, _ = run_dsp(capsys, "--profiles", str(EXAMPLE), "--output", str(out_dir))
+    assert code == 0
+    summary = json.loads(out)
+    files = sorted(p.name for p in out_dir.iterdir())
+    assert files == summary["written"]
+    assert len(files) == 5 and summary["removed"] == []
+    assert summary["selector"] == onboard.selector("iris-classifier")
+    assert summary["prune_allowlist"] == [
+        "rbac.authorization.k8s.io/v1/RoleBinding",
+        "security.istio.io/v1beta1/AuthorizationPolicy",
+    ]
+    assert "profile-iris-classifier.yaml" in files
+    # the files hold exactly what stdout would print
+    code, printed, _ = run_dsp(capsys, "--profiles", str(EXAMPLE))
+    stdout_docs = list(yaml.safe_load_all(printed))
+    file_docs = [yaml.safe_load((out_dir / name).read_text()) for name in files]
+    key = lambda d: (d["kind"], d["metadata"]["name"])  # noqa: E731
+    assert sorted(file_docs, key=key) == sorted(stdout_docs, key=key)
+
+
+def test_output_dir_drops_removed_people_and_keeps_foreign_files(tmp_path, capsys):
+    out_dir = tmp_path / "manifests"
+    run_dsp(capsys, "--profiles", str(EXAMPLE), "--output", str(out_dir))
+    (out_dir / "kustomization.yaml").write_text("resources: []\n")
+    (out_dir / "notes.txt").write_text("mine\n")
+    before = {p.name: p.read_bytes() for p in out_dir.iterdir()}
+    smaller = write_profiles(
+        tmp_path / "profiles.yaml",
+        "iris-classifier",
+        ["alice@example.com"],
+        ["carol.smith@example.com"],
+    )
+    code, out, _ = run_dsp(capsys, "--profiles", str(smaller), "--output", str(out_dir))
+    assert code == 0
+    summary = json.loads(out)
+    assert summary["removed"] == [
+        "authorizationpolicy-user-bob-example-com-clusterrole-edit.yaml",
+        "rolebinding-user-bob-example-com-clusterrole-edit.yaml",
+    ]
+    after = {p.name: p.read_bytes() for p in out_dir.iterdir()}
+    assert set(after) == set(before) - set(summary["removed"])
+    assert after["kustomization.yaml"] == before["kustomization.yaml"]
+    # unchanged people: byte-identical files, and no temporary files left behind
+    for name in after:
+        if name not in ("kustomization.yaml", "notes.txt"):
+            assert after[name] == before[name]
+    assert not [n for n in after if n.startswith(".")]
+
+
+def test_output_that_is_a_file_is_refused(tmp_path, capsys):
+    target = tmp_path / "file"
+    target.write_text("x")
+    code, out, err = run_dsp(
+        capsys, "--profiles", str(EXAMPLE), "--output", str(target)
+    )
+    assert (code, out) == (1, "")
+    assert str(target) in err and err.count("\n") == 1
+
+
+# --- pruning -------------------------------------------------------------
+
+
+def test_prune_plan_deletes_only_ours_and_only_the_removed(tmp_path, capsys):
+    """Bob leaves; the live state also holds KFAM's binding for dave (no label),
+    the profile controller's namespaceAdmin, and another profile's binding."""
+    without_bob = write_profiles(
+        tmp_path / "profiles.yaml",
+        "iris-classifier",
+        ["alice@example.com"],
+        ["carol.smith@example.com"],
+    )
+    code, out, err = run_dsp(
+        capsys, "--profiles", str(without_bob), "--prune-plan", "--current", str(LIVE)
+    )
+    assert (code, err) == (0, "")
+    plan = json.loads(out)
+    assert plan["namespace"] == "iris-classifier"
+    assert plan["selector"] == onboard.selector("iris-classifier")
+    assert [(d["kind"], d["name"]) for d in plan["delete"]] == [
+        ("RoleBinding", "user-bob-example-com-clusterrole-edit"),
+        ("AuthorizationPolicy", "user-bob-example-com-clusterrole-edit"),
+    ]
+    code, names, _ = run_dsp(
+        capsys,
+        "--profiles",
+        str(without_bob),
+        "--prune-plan",
+        "--current",
+        str(LIVE),
+        "--format",
+        "names",
+    )
+    assert names.splitlines() == [
+        "rolebinding.rbac.authorization.k8s.io/user-bob-example-com-clusterrole-edit",
+        "authorizationpolicy.security.istio.io/user-bob-example-com-clusterrole-edit",
+    ]
+
+
+def test_prune_plan_is_empty_when_nobody_left(capsys):
+    code, out, _ = run_dsp(
+        capsys, "--profiles", str(EXAMPLE), "--prune-plan", "--current", str(LIVE)
+    )
+    assert code == 0
+    # carol's live policy is served at security.istio.io/v1: same resource
+    assert json.loads(out)["delete"] == []
+
+
+def test_prune_plan_never_deletes_a_profile_or_foreign_resources():
+    team = onboard.Team("p", "o@example.com", ())
+    ours = onboard.labels("p")
+    live = [
+        {
+            "apiVersion": "kubeflow.org/v1",
+            "kind": "Profile",
+            "metadata": {"name": "old-name", "labels": ours},
+        },
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": "elsewhere", "namespace": "q", "labels": ours},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "cm", "namespace": "p", "labels": ours},
+        },
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {
+                "name": "half-labelled",
+                "namespace": "p",
+                "labels": {"app.kubernetes.io/managed-by": "dsp-onboard"},
+            },
+        },
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": "gone", "namespace": "p", "labels": ours},
+        },
+    ]
+    plan = onboard.prune_plan(live, onboard.render(team), "p")
+    assert [item["name"] for item in plan] == ["gone"]
+
+
+def test_prune_plan_reads_plain_documents_and_refuses_garbage(tmp_path, capsys):
+    current = tmp_path / "current.yaml"
+    current.write_text("- just\n- a list\n")
+    code, out, err = run_dsp(
+        capsys, "--profiles", str(EXAMPLE), "--prune-plan", "--current", str(current)
+    )
+    assert (code, out) == (1, "")
+    assert str(current) in err and "kubectl get" in err
+    code, _, err = run_dsp(capsys, "--profiles", str(EXAMPLE), "--prune-plan")
+    assert code == 1 and "--current" in err
