@@ -350,7 +350,7 @@ def check_data(
     """Check parsed profiles data; the model comes back only when there is no error."""
     checker = _Checker(path, text, allowed_domains)
     if not isinstance(data, dict):
-        got = "an empty file" if data is None else yamlio.type_name(data)
+        got = yamlio.type_name(data)
         checker.add(
             getattr(data, "pos", (1, 1)),
             "profiles-type",
@@ -400,7 +400,17 @@ def load_profiles(
         loaded = yamlio.load_one(path, max_bytes=max_bytes)
     except yamlio.YamlError as exc:
         return None, [exc.finding]
-    data = loaded.documents[0] if loaded.documents else None
+    if not loaded.documents:
+        found = loaded.findings + [
+            finding(
+                path,
+                (1, 1),
+                "profiles-type",
+                "the file is empty; it must hold profiles: {name, admins, contributors}",
+            )
+        ]
+        return None, found
+    data = loaded.documents[0]
     profiles, found = check_data(data, path, loaded.text, allowed_domains)
     found[:0] = loaded.findings
     if any(f.level == ERROR for f in found):

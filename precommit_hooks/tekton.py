@@ -779,6 +779,18 @@ def load_set(
             if reported:
                 found.append(exc.finding)
             continue
+        except Exception as exc:  # noqa: BLE001 - a hook never shows a traceback
+            if reported:
+                found.append(
+                    finding(
+                        path,
+                        None,
+                        "internal-error",
+                        f"could not read the file ({type(exc).__name__}); "
+                        "please report this file",
+                    )
+                )
+            continue
         if reported:
             found.extend(loaded.findings)
         for data in loaded.documents:

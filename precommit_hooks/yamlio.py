@@ -131,6 +131,7 @@ class Loaded:
     documents: list[Any]
     findings: list[Finding] = field(default_factory=list)
     text: str = ""
+    starts: list[Pos] = field(default_factory=list)  # where each document starts
 
 
 def _fail(path: str, pos: Pos | None, rule: str, message: str) -> YamlError:
@@ -176,7 +177,8 @@ def read_text(path: str, max_bytes: int | None = None) -> tuple[str, list[Findin
         )
     try:
         with open(path, "rb") as handle:
-            data = handle.read(limit + 1)
+            # Never ask for more than the file holds: a raised cap is not a buffer.
+            data = handle.read(min(size, limit) + 1)
     except OSError as exc:
         raise _fail(path, None, "file-unreadable", f"cannot read: {exc.strerror}")
     if len(data) > limit:
@@ -256,7 +258,7 @@ def load_one(path: str, **limits: Any) -> Loaded:
     if len(loaded.documents) > 1:
         raise _fail(
             path,
-            None,
+            loaded.starts[1] if len(loaded.starts) > 1 else None,
             "yaml-documents",
             f"expected one YAML document, found {len(loaded.documents)}; "
             "remove the extra '---' sections",
@@ -351,6 +353,7 @@ def parse(
 ) -> Loaded:
     """Parse YAML text into PosDict/PosList documents, enforcing every cap."""
     docs: list[Any] = []
+    starts: list[Pos] = []
     notes: list[Finding] = []
     stack: list[_Frame] = []
     anchors: dict[str, tuple[Any, int]] = {}
@@ -482,6 +485,8 @@ def parse(
                 value, nodes = anchors[name]
                 count(_mark(event), nodes, alias=True)
                 add(value, _mark(event), nodes)
+            elif isinstance(event, events.DocumentStartEvent):
+                starts.append(_mark(event))
             elif isinstance(event, events.DocumentEndEvent):
                 docs.append(doc_value[0] if doc_value else None)
                 doc_value.clear()
@@ -490,7 +495,7 @@ def parse(
         raise _syntax_error(path, text, exc) from None
     except RecursionError:  # pragma: no cover - the depth cap stops this first
         raise _fail(path, None, "yaml-depth", "nesting too deep") from None
-    return Loaded(path, docs, notes, text)
+    return Loaded(path, docs, notes, text, starts)
 
 
 __all__ = [
