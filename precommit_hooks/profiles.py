@@ -406,7 +406,7 @@ def load_profiles(
                 path,
                 (1, 1),
                 "profiles-type",
-                "the file is empty; it must hold profiles: {name, admins, contributors}",
+                "the file is empty; write profiles: {name, admins, contributors}",
             )
         ]
         return None, found
