@@ -91,6 +91,7 @@ class Context:
     path: str
     max_bytes: int | None = None
     project_rules: bool = True
+    in_project: bool = False
     found: list[Finding] = field(default_factory=list)
 
     def add(self, pos: Pos | None, rule: str, message: str, level: str = ERROR) -> None:
@@ -452,9 +453,9 @@ def check_v1(ctx: Context, spec: dict) -> None:
                     f"fileOutputs entry {name!r} names no output"
                     + _did_you_mean(name, outputs),
                 )
-    ctx_image = _check_image(ctx, container, in_project=_in_project(ctx))
-    if ctx_image is not None and _in_project(ctx):
-        check_project_folder(ctx, container, ctx_image)
+    image = _check_image(ctx, container, in_project=ctx.in_project)
+    if image is not None and ctx.in_project:
+        check_project_folder(ctx, container, image)
 
 
 # ------------------------------------------------------ compiled v2 format
@@ -518,10 +519,10 @@ def check_v2(ctx: Context, spec: dict) -> None:
         container = executor.get("container") if isinstance(executor, dict) else None
         if not isinstance(container, dict):
             continue
-        image = _check_image(ctx, container, in_project=_in_project(ctx))
+        image = _check_image(ctx, container, in_project=ctx.in_project)
         for name in users.get(label, []):
             _check_v2_placeholders(ctx, label, container, name, components[name])
-        if image is not None and _in_project(ctx):
+        if image is not None and ctx.in_project:
             check_project_folder(ctx, container, image)
 
 
@@ -597,10 +598,6 @@ def _check_v2_placeholders(
 # -------------------------------------------------------- project folder
 
 
-def _in_project(ctx: Context) -> bool:
-    return ctx.project_rules and is_project_folder(os.path.dirname(ctx.path) or ".")
-
-
 def is_project_folder(folder: str) -> bool:
     """Whether a component's folder follows the template's project layout."""
     if any(
@@ -621,9 +618,19 @@ class Dockerfile:
     copies: list[tuple[str, str]] = field(default_factory=list)
 
 
-@lru_cache(maxsize=256)
+def _stamp(path: str) -> tuple[int, int]:
+    """(mtime, size): part of every cache key, so an edited file is re-read."""
+    info = os.stat(path)
+    return info.st_mtime_ns, info.st_size
+
+
 def parse_dockerfile(path: str) -> Dockerfile:
     """Read WORKDIR and COPY/ADD (without --from) lines; enough to map paths."""
+    return _parse_dockerfile(path, _stamp(path))
+
+
+@lru_cache(maxsize=256)
+def _parse_dockerfile(path: str, stamp: tuple[int, int]) -> Dockerfile:
     result = Dockerfile()
     with open(path, encoding="utf-8", errors="replace") as handle:
         text = handle.read()
@@ -709,15 +716,26 @@ def _script_tokens(container: dict) -> list[tuple[str, Pos | None]]:
 
 
 def check_project_folder(ctx: Context, container: dict, image: str) -> None:
-    """Dockerfile, scripts under src/, pinned requirements, compose service."""
+    """Dockerfile, scripts under src/, pinned requirements, compose service.
+
+    The compose service that uses this image also says how it is built: its
+    ``build`` context (default: the component folder) is where the
+    Dockerfile's COPY sources are read from, so ``/app/train.py`` in the
+    command maps back to a file in the repository.
+    """
     folder = os.path.dirname(ctx.path) or "."
-    dockerfile = os.path.join(folder, "Dockerfile")
+    image_pos = _pos(container, "image")
+    service = check_compose(ctx, folder, image, image_pos)
+    context, dockerfile = folder, os.path.join(folder, "Dockerfile")
+    if service is not None and service.context is not None:
+        context = service.context
+        dockerfile = service.dockerfile or os.path.join(context, "Dockerfile")
     docker = None
     if not os.path.isfile(dockerfile):
         ctx.add(
-            _pos(container, "image"),
+            image_pos,
             "component-dockerfile",
-            f"component folder {folder!r} has no Dockerfile to build {image!r}; "
+            f"no Dockerfile at {os.path.relpath(dockerfile)!r} to build {image!r}; "
             "add one (the template's layout: Dockerfile, component.yaml, "
             "requirements.txt, src/)",
         )
@@ -725,28 +743,27 @@ def check_project_folder(ctx: Context, container: dict, image: str) -> None:
         docker = parse_dockerfile(os.path.abspath(dockerfile))
     src = os.path.join(folder, "src")
     for token, pos in _script_tokens(container):
-        local = _to_local(token, folder, docker)
+        local = _to_local(token, context, docker)
         if local is None:
             continue
-        shown = os.path.relpath(local, folder)
+        shown = os.path.relpath(local)
         if not os.path.isfile(local):
             ctx.add(
                 pos,
                 "component-script",
-                f"the command runs {token!r}, which would come from {shown!r} in "
-                f"{folder!r}, but that file does not exist; add it under src/ or "
+                f"the command runs {token!r}, which the image would get from "
+                f"{shown!r}, but that file does not exist; add it under src/ or "
                 "fix the path",
             )
         elif not os.path.abspath(local).startswith(os.path.abspath(src) + os.sep):
             ctx.add(
                 pos,
                 "component-script",
-                f"the command runs {token!r} ({shown!r}), outside src/; keep the "
-                "component's code under src/",
+                f"the command runs {token!r} ({shown!r}), outside the component's "
+                "src/; keep the component's code under src/",
                 WARNING,
             )
     check_requirements(ctx, os.path.join(folder, "requirements.txt"))
-    check_compose(ctx, folder, image, _pos(container, "image"))
 
 
 def check_requirements(ctx: Context, path: str) -> None:
@@ -823,9 +840,26 @@ def _expand(value: str) -> str:
     )
 
 
+@dataclass(frozen=True)
+class ComposeService:
+    """One compose service: its image name (no tag) and how it is built."""
+
+    image: str
+    context: str | None
+    dockerfile: str | None
+
+
+def compose_services(
+    path: str, max_bytes: int | None = None
+) -> tuple[tuple[ComposeService, ...], str]:
+    """The services of a compose file, or the reason it cannot be read."""
+    return _compose_services(path, max_bytes, _stamp(path))
+
+
 @lru_cache(maxsize=256)
-def _compose_images(path: str, max_bytes: int | None) -> tuple[tuple[str, ...], str]:
-    """Image names (without tag) of a compose file's services, or an error."""
+def _compose_services(
+    path: str, max_bytes: int | None, stamp: tuple[int, int]
+) -> tuple[tuple[ComposeService, ...], str]:
     try:
         loaded = yamlio.load_one(path, max_bytes=max_bytes)
     except yamlio.YamlError as exc:
@@ -834,11 +868,24 @@ def _compose_images(path: str, max_bytes: int | None) -> tuple[tuple[str, ...], 
     services = doc.get("services") if isinstance(doc, dict) else None
     if not isinstance(services, dict):
         return (), "it has no services mapping"
-    names = []
+    base = os.path.dirname(path)
+    found = []
     for service in services.values():
-        if isinstance(service, dict) and isinstance(service.get("image"), str):
-            names.append(split_image(_expand(service["image"]))[0])
-    return tuple(names), ""
+        if not isinstance(service, dict) or not isinstance(service.get("image"), str):
+            continue
+        build = service.get("build")
+        context = dockerfile = None
+        if isinstance(build, str):
+            context = os.path.normpath(os.path.join(base, _expand(build)))
+        elif isinstance(build, dict):
+            context = os.path.normpath(
+                os.path.join(base, _expand(str(build.get("context", "."))))
+            )
+            if isinstance(build.get("dockerfile"), str):
+                dockerfile = os.path.join(context, _expand(build["dockerfile"]))
+        name = split_image(_expand(service["image"]))[0]
+        found.append(ComposeService(name, context, dockerfile))
+    return tuple(found), ""
 
 
 def find_compose_files(folder: str) -> list[str]:
@@ -857,23 +904,27 @@ def find_compose_files(folder: str) -> list[str]:
         current = os.path.dirname(current)
 
 
-def check_compose(ctx: Context, folder: str, image: str, pos: Pos | None) -> None:
-    """Some compose service must use this image (name compared without tag)."""
+def check_compose(
+    ctx: Context, folder: str, image: str, pos: Pos | None
+) -> ComposeService | None:
+    """The compose service using this image (name without tag), else a finding."""
     wanted = split_image(image)[0]
     files = find_compose_files(folder)
     seen: list[str] = []
     for path in files:
-        names, error = _compose_images(path, ctx.max_bytes)
+        services, error = compose_services(path, ctx.max_bytes)
         if error:
             ctx.add(
                 pos,
                 "component-compose",
-                f"cannot read {path!r} to find this image's service: {error}",
+                f"cannot read {os.path.relpath(path)!r} to find this image's "
+                f"service: {error}",
             )
             continue
-        if wanted in names:
-            return
-        seen.extend(names)
+        for service in services:
+            if service.image == wanted:
+                return service
+        seen.extend(service.image for service in services)
     where = ", ".join(repr(os.path.relpath(f)) for f in files) or "no compose file"
     others = f" (images there: {', '.join(sorted(set(seen)))})" if seen else ""
     ctx.add(
@@ -883,6 +934,7 @@ def check_compose(ctx: Context, folder: str, image: str, pos: Pos | None) -> Non
         f"{where} from the component folder up to the repository root){others}; "
         f"add a service with 'image: {wanted}:<tag>' and 'build: <this folder>'",
     )
+    return None
 
 
 # ------------------------------------------------------------ kfp verdict
@@ -949,6 +1001,7 @@ def check_component(
 ) -> list[Finding]:
     """Every finding for one component file (kfp's verdict included)."""
     ctx = Context(path, max_bytes, project_rules)
+    ctx.in_project = project_rules and is_project_folder(os.path.dirname(path) or ".")
     try:
         loaded = yamlio.load(path, max_bytes=max_bytes)
     except yamlio.YamlError as exc:
