@@ -503,3 +503,335 @@ def test_prune_plan_reads_plain_documents_and_refuses_garbage(tmp_path, capsys):
     assert str(current) in err and "kubectl get" in err
     code, _, err = run_dsp(capsys, "--profiles", str(EXAMPLE), "--prune-plan")
     assert code == 1 and "--current" in err
+
+
+# --- the generated project's onboarding pipeline ---------------------------
+
+# Tekton variables that carry event or run data: never inside a script body.
+TEKTON_VARIABLE = re.compile(
+    r"\$\((params|tt\.params|body|header|extensions|tasks|workspaces|results|context)\b"
+)
+
+
+def tekton_documents(folder: Path) -> list[dict]:
+    docs = []
+    for path in sorted(folder.glob("*.yaml")):
+        docs.extend(d for d in yaml.safe_load_all(path.read_text()) if d)
+    return docs
+
+
+@pytest.fixture(scope="module")
+def onboarding(baked_project: Path) -> dict[str, dict]:
+    """The baked project's onboarding.yaml, by kind."""
+    path = baked_project / ".tekton" / "onboarding.yaml"
+    docs = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+    kinds = {d["kind"]: d for d in docs}
+    assert len(kinds) == len(docs) == 4, [d["kind"] for d in docs]
+    return kinds
+
+
+def steps_of(pipeline: dict):
+    for task in pipeline["spec"]["tasks"]:
+        for step in task["taskSpec"]["steps"]:
+            yield task, step
+
+
+def test_onboarding_yaml_declares_trigger_binding_template_pipeline(onboarding):
+    assert set(onboarding) == {
+        "Trigger",
+        "TriggerBinding",
+        "TriggerTemplate",
+        "Pipeline",
+    }
+    for kind in ("Trigger", "TriggerBinding", "TriggerTemplate"):
+        assert onboarding[kind]["apiVersion"] == "triggers.tekton.dev/v1beta1"
+    assert onboarding["Pipeline"]["apiVersion"] == "tekton.dev/v1"
+    trigger = onboarding["Trigger"]["spec"]
+    assert trigger["bindings"] == [
+        {"ref": onboarding["TriggerBinding"]["metadata"]["name"]}
+    ]
+    assert trigger["template"] == {
+        "ref": onboarding["TriggerTemplate"]["metadata"]["name"]
+    }
+    (run,) = onboarding["TriggerTemplate"]["spec"]["resourcetemplates"]
+    assert run["kind"] == "PipelineRun" and run["apiVersion"] == "tekton.dev/v1"
+    assert (
+        run["spec"]["pipelineRef"]["name"] == onboarding["Pipeline"]["metadata"]["name"]
+    )
+
+
+def test_trigger_joins_the_event_listener_and_checks_the_signature(
+    onboarding, baked_project
+):
+    listeners = [
+        d
+        for d in tekton_documents(baked_project / ".tekton")
+        if d["kind"] == "EventListener"
+    ]
+    assert listeners, "no EventListener in the generated .tekton/"
+    wanted = onboarding["Trigger"]["metadata"]["labels"]
+    selected = [
+        el
+        for el in listeners
+        if all(
+            wanted.get(k) == v
+            for k, v in el["spec"]["labelSelector"]["matchLabels"].items()
+        )
+    ]
+    assert selected, "no EventListener selects the onboarding Trigger's labels"
+    github, cel = onboarding["Trigger"]["spec"]["interceptors"]
+    assert github["ref"]["name"] == "github"
+    params = {p["name"]: p["value"] for p in github["params"]}
+    assert params["eventTypes"] == ["push"]
+    # the same webhook secret as the listener's own triggers
+    listener_secrets = {
+        json.dumps(p["value"], sort_keys=True)
+        for el in selected
+        for t in el["spec"].get("triggers", [])
+        for i in t.get("interceptors", [])
+        for p in i.get("params", [])
+        if p["name"] == "secretRef"
+    }
+    assert json.dumps(params["secretRef"], sort_keys=True) in listener_secrets
+    assert cel["ref"]["name"] == "cel"
+
+
+def cel_filter(onboarding: dict):
+    import celpy
+
+    (interceptor,) = [
+        i
+        for i in onboarding["Trigger"]["spec"]["interceptors"]
+        if i["ref"]["name"] == "cel"
+    ]
+    (expression,) = [p["value"] for p in interceptor["params"] if p["name"] == "filter"]
+    env = celpy.Environment()
+    program = env.program(env.compile(expression))
+    return lambda payload: bool(program.evaluate({"body": celpy.json_to_cel(payload)}))
+
+
+def push_with(
+    corpus: Path, files: dict[str, list[str]], ref: str | None = None
+) -> dict:
+    """A real push payload (a push to the default branch) with changed files."""
+    real = corpus / "github-webhooks" / "push" / "with-new-branch.payload.json"
+    payload = json.loads(real.read_text())
+    commit = payload["commits"][0]
+    for key in ("added", "modified", "removed"):
+        commit[key] = list(files.get(key, []))
+    if ref is not None:
+        payload["ref"] = ref
+    return payload
+
+
+@pytest.mark.parametrize("change", ["added", "modified", "removed"])
+def test_cel_runs_on_profiles_changes_on_the_default_branch(onboarding, corpus, change):
+    accepts = cel_filter(onboarding)
+    payload = push_with(corpus, {change: ["profiles.yaml"]})
+    assert payload["ref"] == "refs/heads/" + payload["repository"]["default_branch"]
+    assert accepts(payload)
+
+
+def test_cel_skips_other_pushes(onboarding, corpus):
+    accepts = cel_filter(onboarding)
+    # the corpus as it is: tag pushes and a README change on the default branch
+    for path in sorted((corpus / "github-webhooks" / "push").glob("*.json")):
+        assert not accepts(json.loads(path.read_text())), path.name
+    assert not accepts(
+        push_with(corpus, {"modified": ["profiles.yaml"]}, "refs/heads/feature")
+    )
+    assert not accepts(
+        push_with(corpus, {"modified": ["profiles.yaml"]}, "refs/tags/master")
+    )
+    assert not accepts(
+        push_with(corpus, {"modified": ["docs/profiles.yaml", "README.md"]})
+    )
+    deleted = push_with(corpus, {"modified": ["profiles.yaml"]})
+    deleted["deleted"] = True
+    assert not accepts(deleted)
+
+
+def test_binding_reads_fields_every_push_payload_has(onboarding, corpus):
+    params = onboarding["TriggerBinding"]["spec"]["params"]
+    fields = {p["name"]: p["value"] for p in params}
+    assert fields == {
+        "repo-url": "$(body.repository.clone_url)",
+        "revision": "$(body.after)",
+    }
+    for path in (corpus / "github-webhooks" / "push").glob("*.json"):
+        payload = json.loads(path.read_text())
+        assert payload["repository"]["clone_url"] and len(payload["after"]) == 40
+
+
+def test_pipeline_runs_check_onboard_apply_in_order(onboarding):
+    tasks = onboarding["Pipeline"]["spec"]["tasks"]
+    assert [t["name"] for t in tasks] == [
+        "fetch-source",
+        "check-profiles",
+        "dsp-onboard",
+        "kubectl-apply",
+    ]
+    for before, task in zip(tasks, tasks[1:]):
+        assert task["runAfter"] == [before["name"]]
+    scripts = {
+        t["name"]: " ".join(s["script"] for s in t["taskSpec"]["steps"]) for t in tasks
+    }
+    assert 'check-profiles "$PROFILES"' in scripts["check-profiles"]
+    assert "dsp onboard --profiles" in scripts["dsp-onboard"]
+    apply = scripts["kubectl-apply"]
+    assert '--prune -l "$SELECTOR"' in apply
+    allowlist = re.findall(r"--prune-allowlist=(\S+)", apply)
+    assert allowlist == list(onboard.PRUNE_ALLOWLIST)  # never Profiles
+
+
+def test_pipeline_is_pinned_and_keeps_event_data_out_of_scripts(onboarding):
+    template = onboarding["TriggerTemplate"]["spec"]["resourcetemplates"][0]
+    account = template["spec"]["taskRunTemplate"]["serviceAccountName"]
+    assert account == "dsp-onboarding"
+    for task, step in steps_of(onboarding["Pipeline"]):
+        where = f"{task['name']}/{step['name']}"
+        image = step["image"]
+        tag = image.rsplit("/", 1)[-1].partition(":")[2]
+        assert tag and tag != "latest" and re.search(r"\d", tag), where
+        assert not TEKTON_VARIABLE.search(step["script"]), where
+        for env in step.get("env", []):
+            if "valueFrom" in env:
+                assert set(env["valueFrom"]) == {"secretKeyRef"}, where
+            else:
+                assert "token" not in env["name"].lower(), where
+
+
+def test_generated_tekton_folder_passes_check_tekton(baked_project, capsys):
+    from precommit_hooks import tekton
+
+    files = sorted(str(p) for p in (baked_project / ".tekton").glob("*.yaml"))
+    code = tekton.main(files)
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "onboarding.yaml" not in out  # not even a warning
+
+
+def test_readme_documents_onboarding_and_its_rbac(baked_project, onboarding):
+    text = (baked_project / ".tekton" / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## Onboarding\n", 1)[1].split("\n## ", 1)[0]
+    assert "profiles.yaml" in section and "kubectl apply --prune" in section
+    (block,) = re.findall(r"```yaml\n(.*?)```", section, re.S)
+    docs = [d for d in yaml.safe_load_all(block) if d]
+    for doc in docs:
+        kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
+    kinds = {d["kind"]: d for d in docs}
+    assert kinds["ServiceAccount"]["metadata"]["name"] == "dsp-onboarding"
+    rules = kinds["ClusterRole"]["rules"]
+    bind = [r for r in rules if r["verbs"] == ["bind"]]
+    assert bind and set(bind[0]["resourceNames"]) == set(onboard.CLUSTER_ROLES.values())
+    granted = {
+        (g, r) for rule in rules for g in rule["apiGroups"] for r in rule["resources"]
+    }
+    assert ("kubeflow.org", "profiles") in granted
+    assert ("rbac.authorization.k8s.io", "rolebindings") in granted
+    assert ("security.istio.io", "authorizationpolicies") in granted
+    subject = kinds["ClusterRoleBinding"]["subjects"][0]
+    assert subject["name"] == kinds["ServiceAccount"]["metadata"]["name"]
+
+
+FAKE_KUBECTL = """#!/bin/sh
+# kubectl stand-in: record the call; namespaces exist; 'get -o yaml' prints $LIVE_STATE
+printf '%s\\n' "$*" >> "$KUBECTL_LOG"
+if [ "$1" = get ] && [ "$2" != namespace ]; then
+  cat "$LIVE_STATE"
+fi
+"""
+
+
+def substitute(value: str, variables: dict[str, str]) -> str:
+    """Tekton's $(...) substitution for the variables a step's env may use."""
+
+    def one(match: re.Match) -> str:
+        assert match.group(1) in variables, f"undeclared {match.group(0)}"
+        return variables[match.group(1)]
+
+    return re.sub(r"\$\(([a-z][\w.-]*)\)", one, value)
+
+
+def test_pipeline_steps_run_end_to_end_with_kubectl_faked(
+    onboarding, baked_project, tmp_path
+):
+    """Every step after the clone runs as Tekton would run it (sh, env, params,
+    results, the real check-profiles and dsp), with only kubectl replaced.
+
+    The baked project lists one admin and no contributors: the live state from
+    the fixture still holds bob's and carol's access, which must go, while
+    KFAM's binding for dave and another profile's binding stay."""
+    import shutil
+    import subprocess
+    import sys
+
+    workspace = tmp_path / "ws"
+    shutil.copytree(baked_project, workspace / "repo")
+    (workspace / "venv").symlink_to(sys.prefix)  # the real dsp and check-profiles
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    (fake_bin / "kubectl").write_text(FAKE_KUBECTL)
+    (fake_bin / "kubectl").chmod(0o755)
+    log = tmp_path / "kubectl.log"
+    pipeline = onboarding["Pipeline"]["spec"]
+    pipeline_params = {
+        f"params.{p['name']}": str(p.get("default", "")) for p in pipeline["params"]
+    }
+    results: dict[str, str] = {}
+    for task in pipeline["tasks"]:
+        if task["name"] == "fetch-source":  # needs the network: done by copytree
+            continue
+        spec = task["taskSpec"]
+        variables = {"workspaces.source.path": str(workspace)}
+        for param in task.get("params", []):
+            value = substitute(param["value"], {**pipeline_params, **results})
+            variables[f"params.{param['name']}"] = value
+        result_dir = tmp_path / "results" / task["name"]
+        result_dir.mkdir(parents=True)
+        for result in spec.get("results", []):
+            variables[f"results.{result['name']}.path"] = str(
+                result_dir / result["name"]
+            )
+        for step in spec["steps"]:
+            env = {
+                "PATH": f"{fake_bin}:/usr/bin:/bin",
+                "KUBECTL_LOG": str(log),
+                "LIVE_STATE": str(LIVE),
+                "HOME": str(tmp_path),
+            }
+            for item in step.get("env", []):
+                assert "value" in item, "no secrets after fetch-source"
+                env[item["name"]] = substitute(item["value"], variables)
+            cwd = substitute(step.get("workingDir", str(tmp_path)), variables)
+            done = subprocess.run(
+                ["sh", "-c", step["script"]],
+                cwd=cwd,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert done.returncode == 0, (task["name"], step["name"], done.stderr)
+        for result in spec.get("results", []):
+            value = (result_dir / result["name"]).read_text()
+            results[f"tasks.{task['name']}.results.{result['name']}"] = value
+
+    ns = "iris-classifier"
+    selector = onboard.selector(ns)
+    manifests = workspace / "onboarding"
+    assert log.read_text().splitlines() == [
+        f"apply -f {manifests}/profile-{ns}.yaml",
+        f"get namespace {ns}",
+        f"apply -f {manifests} --prune -l {selector} "
+        "--prune-allowlist=rbac.authorization.k8s.io/v1/RoleBinding "
+        "--prune-allowlist=security.istio.io/v1beta1/AuthorizationPolicy",
+        "get rolebindings.rbac.authorization.k8s.io,"
+        f"authorizationpolicies.security.istio.io -n {ns} -l {selector} -o yaml",
+        f"delete -n {ns} --ignore-not-found "
+        "rolebinding.rbac.authorization.k8s.io/user-bob-example-com-clusterrole-edit "
+        "authorizationpolicy.security.istio.io/user-bob-example-com-clusterrole-edit "
+        "authorizationpolicy.security.istio.io/"
+        "user-carol-smith-example-com-e044063a-clusterrole-edit",
+    ]
+    assert sorted(p.name for p in manifests.iterdir()) == [f"profile-{ns}.yaml"]
