@@ -24,6 +24,7 @@ import contextlib
 import difflib
 import importlib.util
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -140,18 +141,37 @@ def default_template() -> str:
 
 
 @contextlib.contextmanager
-def _stdout_to_stderr() -> Iterator[None]:
-    """Keep stdout for the JSON summary: template hooks and prompts go to stderr."""
+def _quiet_rendering(live: bool) -> Iterator[None]:
+    """Keep stdout for the JSON summary and tracebacks away from the user.
+
+    What the template's hooks print on stdout (e.g. "cd <slug>" next steps,
+    wrong for an adoption) is held back and shown on stderr only if rendering
+    fails; with prompts (``live``) it goes to stderr as it comes.
+    cookiecutter's logger, which logs a failed hook with its traceback, is
+    muted: the refusal says what failed, the hook's own message says why.
+    """
+    logger = logging.getLogger("cookiecutter")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1)  # its child loggers inherit this
     sys.stdout.flush()
     saved = os.dup(1)
-    os.dup2(2, 1)
+    held = None if live else tempfile.TemporaryFile()
+    os.dup2(2 if held is None else held.fileno(), 1)
+    failed = True
     try:
-        with contextlib.redirect_stdout(sys.stderr):
+        with contextlib.redirect_stdout(sys.stderr if held is None else sys.stdout):
             yield
+        failed = False
     finally:
         sys.stdout.flush()
         os.dup2(saved, 1)
         os.close(saved)
+        logger.setLevel(level)
+        if held is not None:
+            if failed:
+                held.seek(0)
+                sys.stderr.write(held.read().decode("utf-8", "replace"))
+            held.close()
 
 
 def render_template(
@@ -176,7 +196,7 @@ def render_template(
     from cookiecutter.exceptions import CookiecutterException
 
     try:
-        with _stdout_to_stderr():
+        with _quiet_rendering(live=not no_input):
             return Path(
                 cruft.create(
                     template,
@@ -188,14 +208,20 @@ def render_template(
                 )
             )
     except ClickException as exc:  # cruft's errors
-        raise Refusal(f"cannot use the template {template}: {exc.format_message()}")
+        problem = exc.format_message()
     except (CookiecutterException, ValueError, OSError) as exc:
-        raise Refusal(f"cannot render the template {template}: {exc}")
+        problem = str(exc)
     except Exception as exc:  # noqa: BLE001 - template hooks run arbitrary code
-        raise Refusal(
-            f"cannot render the template {template} "
-            f"({type(exc).__name__}: {exc}); fix the template or its answers"
-        )
+        problem = f"{type(exc).__name__}: {exc}"
+    raise Refusal(
+        f"cannot render the template {template}: {_one_line(problem)}; "
+        "fix the template URL, --checkout or the answers"
+    )
+
+
+def _one_line(text: str) -> str:
+    """Git's and the template's multi-line errors, as one line."""
+    return " ".join(text.split())
 
 
 # --------------------------------------------------------------------------

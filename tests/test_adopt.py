@@ -1,0 +1,693 @@
+"""``dsp adopt``: merges, refusals, atomic writes, and cruft check/update after it.
+
+The integration tests build real git repositories (a plain Python package and a
+monorepo with the project in a subfolder), adopt this repository's template with
+the real ``dsp`` command, then run the real ``cruft check`` and ``cruft update``
+against a git copy of the template.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from precommit_hooks import adopt as adopt_module
+from precommit_hooks import yamlio
+from precommit_hooks.adopt import (
+    MARK,
+    MergeError,
+    merge_gitignore,
+    merge_precommit_config,
+    unified_diff,
+)
+from precommit_hooks.findings import Refusal
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SLUG_DIR = "{{cookiecutter.project_slug}}"
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Test",
+    "GIT_AUTHOR_EMAIL": "test@example.com",
+    "GIT_COMMITTER_NAME": "Test",
+    "GIT_COMMITTER_EMAIL": "test@example.com",
+}
+
+USER_PRECOMMIT = """\
+# Our own hooks: keep them exactly as they are.
+repos:
+- repo: https://github.com/psf/black-pre-commit-mirror
+  rev: 24.10.0
+  hooks:
+  - id: black
+    args: [--line-length=100]
+- repo: local
+  hooks:
+  - id: no-print
+    name: no print statements
+    entry: '\\bprint\\('
+    language: pygrep
+    types: [python]
+
+# pre-commit.ci settings
+ci:
+  autofix_prs: false
+"""
+
+USER_GITIGNORE = "*.log\n.venv/\n# editors\n.idea/\n"
+
+
+# --------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **GIT_ENV},
+        check=True,
+    )
+    return done.stdout
+
+
+def commit_all(repo: Path, message: str) -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+
+
+def dsp_adopt(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the real ``dsp adopt`` command line."""
+    return subprocess.run(
+        [sys.executable, "-m", "precommit_hooks.cli", "adopt", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def cruft(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cruft", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **GIT_ENV},
+        check=False,
+    )
+
+
+def tree_state(root: Path) -> dict[str, tuple[str, int]]:
+    """Every path under ``root`` (``.git`` aside) with its content hash and mode."""
+    state = {}
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d != ".git"]
+        for name in dirs + files:
+            path = Path(folder) / name
+            rel = path.relative_to(root).as_posix()
+            if path.is_dir():
+                state[rel] = ("dir", path.stat().st_mode)
+            else:
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                state[rel] = (digest, path.stat().st_mode)
+    return state
+
+
+def is_subsequence(small: list[str], big: list[str]) -> bool:
+    it = iter(big)
+    return all(line in it for line in small)
+
+
+def make_python_package(root: Path) -> dict[str, bytes]:
+    """A plain Python package with hooks of its own; returns its files."""
+    files = {
+        "README.md": b"# Acme Tools\n\nSmall tools we already ship.\n",
+        "pyproject.toml": (
+            b'[project]\nname = "acme-tools"\nversion = "1.2.0"\n'
+            b'requires-python = ">=3.10"\n'
+        ),
+        "src/acme_tools/__init__.py": b'"""Acme tools."""\n\n__version__ = "1.2.0"\n',
+        "src/acme_tools/clean.py": b"def clean(text):\n    return text.strip()\n",
+        "tests/test_clean.py": (
+            b"from acme_tools.clean import clean\n\n\n"
+            b"def test_clean():\n    assert clean(' a ') == 'a'\n"
+        ),
+        ".gitignore": USER_GITIGNORE.encode(),
+        ".pre-commit-config.yaml": USER_PRECOMMIT.encode(),
+    }
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    return files
+
+
+def render(template: Path, output: Path, **answers: str) -> Path:
+    """The template rendered by real cookiecutter, for comparison."""
+    from cookiecutter.main import cookiecutter
+
+    return Path(
+        cookiecutter(
+            str(template), no_input=True, extra_context=answers, output_dir=str(output)
+        )
+    )
+
+
+def rendered_files(project: Path) -> dict[str, bytes]:
+    found = {}
+    for folder, dirs, files in os.walk(project):
+        dirs[:] = [d for d in dirs if d != ".git"]
+        for name in files:
+            path = Path(folder) / name
+            found[path.relative_to(project).as_posix()] = path.read_bytes()
+    return found
+
+
+def hook_ids(text: str) -> list[tuple[str, str]]:
+    root = yamlio.parse(text).documents[0]
+    return [
+        (repo["repo"], hook["id"]) for repo in root["repos"] for hook in repo["hooks"]
+    ]
+
+
+@pytest.fixture(scope="session")
+def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This repository's template as a git repository, as cruft needs one.
+
+    The working tree's files are copied (not cloned), so the template under
+    test is the one on disk, committed or not.
+    """
+    repo = tmp_path_factory.mktemp("template") / "dsp-template"
+    repo.mkdir()
+    shutil.copy2(REPO_ROOT / "cookiecutter.json", repo / "cookiecutter.json")
+    for folder in ("hooks", SLUG_DIR):
+        shutil.copytree(
+            REPO_ROOT / folder,
+            repo / folder,
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+        )
+    git(repo, "init", "-q", "-b", "main")
+    commit_all(repo, "template")
+    return repo
+
+
+@pytest.fixture()
+def own_template(template_repo: Path, tmp_path: Path) -> Path:
+    """A clone of the template that a test may change and commit to."""
+    clone = tmp_path / "template-clone"
+    git(tmp_path, "clone", "-q", str(template_repo), str(clone))
+    return clone
+
+
+@pytest.fixture()
+def python_package(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
+    repo = tmp_path / "acme-tools"
+    repo.mkdir()
+    files = make_python_package(repo)
+    git(repo, "init", "-q", "-b", "main")
+    commit_all(repo, "acme tools")
+    return repo, files
+
+
+# --------------------------------------------------------------------------
+# .gitignore merge
+# --------------------------------------------------------------------------
+
+
+def test_gitignore_merge_appends_missing_lines_with_their_comments() -> None:
+    template = "# Python\n__pycache__/\n.venv/\n\n# training output\nartifacts/\n"
+    merged, added = merge_gitignore(USER_GITIGNORE, template)
+    assert added == ["__pycache__/", "artifacts/"]
+    assert merged.startswith(USER_GITIGNORE)
+    tail = merged[len(USER_GITIGNORE) :]
+    assert tail == (
+        f"\n# {MARK}\n# Python\n__pycache__/\n\n# training output\nartifacts/\n"
+    )
+
+
+def test_gitignore_merge_nothing_missing_keeps_the_text() -> None:
+    assert merge_gitignore(USER_GITIGNORE, ".venv/\n  *.log\n") == (USER_GITIGNORE, [])
+
+
+def test_gitignore_merge_keeps_crlf_and_a_missing_final_newline() -> None:
+    user = "*.log\r\n.venv/"
+    merged, added = merge_gitignore(user, "dist/\n")
+    assert added == ["dist/"]
+    assert merged == f"*.log\r\n.venv/\r\n\r\n# {MARK}\r\ndist/\r\n"
+
+
+# --------------------------------------------------------------------------
+# .pre-commit-config.yaml merge
+# --------------------------------------------------------------------------
+
+TEMPLATE_PRECOMMIT = """\
+default_install_hook_types: [pre-commit, pre-push]
+repos:
+  - repo: https://github.com/psf/black-pre-commit-mirror
+    rev: 25.1.0
+    hooks:
+      - id: black
+  - repo: https://github.com/dsp-platform/dsp-template
+    rev: v0.1.0
+    hooks:
+      - id: check-profiles
+        files: (^|/)profiles\\.ya?ml$
+      - id: model-regression
+        stages: [pre-push]
+"""
+
+
+def test_precommit_merge_inserts_missing_hooks_inside_repos_and_keeps_every_byte():
+    merged, added = merge_precommit_config(USER_PRECOMMIT, TEMPLATE_PRECOMMIT)
+    assert added == [
+        "hook check-profiles (https://github.com/dsp-platform/dsp-template)",
+        "hook model-regression (https://github.com/dsp-platform/dsp-template)",
+        "setting default_install_hook_types",
+    ]
+    # Every original line survives, in order, and the user's hooks come first.
+    assert is_subsequence(USER_PRECOMMIT.splitlines(), merged.splitlines())
+    ids = hook_ids(merged)
+    assert ids[:2] == hook_ids(USER_PRECOMMIT)
+    assert ids[2:] == [
+        ("https://github.com/dsp-platform/dsp-template", "check-profiles"),
+        ("https://github.com/dsp-platform/dsp-template", "model-regression"),
+    ]
+    root = yamlio.parse(merged).documents[0]
+    assert root["ci"] == {"autofix_prs": False}
+    assert root["default_install_hook_types"] == ["pre-commit", "pre-push"]
+    assert root["repos"][2]["rev"] == "v0.1.0"
+    assert root["repos"][2]["hooks"][0]["files"] == "(^|/)profiles\\.ya?ml$"
+    # The new repo goes before the user's "ci" block and its comment.
+    lines = merged.splitlines()
+    assert lines.index(f"# {MARK}") < lines.index("# pre-commit.ci settings")
+    # Inserted entries follow the user's indentation (dash at column 0).
+    assert "- repo: https://github.com/dsp-platform/dsp-template" in lines
+    assert "  - id: check-profiles" in lines
+
+
+def test_precommit_merge_nothing_missing_returns_the_user_text() -> None:
+    template = "repos:\n- repo: local\n  hooks:\n  - id: no-print\n"
+    assert merge_precommit_config(USER_PRECOMMIT, template) == (USER_PRECOMMIT, [])
+
+
+def test_precommit_merge_keeps_crlf() -> None:
+    user = USER_PRECOMMIT.replace("\n", "\r\n")
+    merged, _added = merge_precommit_config(user, TEMPLATE_PRECOMMIT)
+    assert "\n" not in merged.replace("\r\n", "")
+    assert is_subsequence(user.split("\r\n"), merged.split("\r\n"))
+
+
+@pytest.mark.parametrize(
+    ("user", "reason"),
+    [
+        ("repos: [{repo: local, hooks: [{id: x}]}]\n", "flow"),
+        ("repos:\n- repo: x\n  hooks: [\n", "not valid YAML"),
+        ("ci: {}\n", "no list of repos"),
+        ("repos:\n- repo: x\n  rev: 1\n", "no list of hooks"),
+    ],
+)
+def test_precommit_merge_refuses_what_it_cannot_append_to(user: str, reason: str):
+    with pytest.raises(MergeError, match=reason):
+        merge_precommit_config(user, TEMPLATE_PRECOMMIT)
+
+
+def test_unified_diff_applies_with_git(tmp_path: Path) -> None:
+    yours, template = b"one\ntwo\nthree", b"one\n2\nthree\nfour\n"
+    (tmp_path / "f.txt").write_bytes(yours)
+    (tmp_path / "f.diff").write_text(unified_diff("f.txt", yours, template))
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "apply", "f.diff")
+    assert (tmp_path / "f.txt").read_bytes() == template
+
+
+# --------------------------------------------------------------------------
+# adoption of a plain Python package, then cruft check and cruft update
+# --------------------------------------------------------------------------
+
+
+def test_adopt_python_package_keeps_every_byte_and_cruft_updates_it(
+    python_package: tuple[Path, dict[str, bytes]],
+    own_template: Path,
+    tmp_path: Path,
+) -> None:
+    repo, before = python_package
+    answers = {"project_name": "Acme Tools"}
+    done = dsp_adopt(
+        "--no-input",
+        "--template",
+        str(own_template),
+        "--extra-context",
+        "project_name=Acme Tools",
+        str(repo),
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    merged = {m["path"]: m for m in result["merged"]}
+    conflicts = {c["path"]: c for c in result["conflicts"]}
+
+    # Every file that existed is byte-identical, except the merged ones, which
+    # keep every original line (in order) and every original hook.
+    assert set(merged) <= {".gitignore", ".pre-commit-config.yaml"}
+    for rel, content in before.items():
+        now = (repo / rel).read_bytes()
+        if rel in merged:
+            assert is_subsequence(content.splitlines(), now.splitlines()), rel
+        else:
+            assert now == content, rel
+    if ".gitignore" in merged:
+        assert (repo / ".gitignore").read_bytes().startswith(before[".gitignore"])
+    if ".pre-commit-config.yaml" in merged:
+        text = (repo / ".pre-commit-config.yaml").read_text()
+        assert set(hook_ids(USER_PRECOMMIT)) <= set(hook_ids(text))
+        check = subprocess.run(
+            [sys.executable, "-m", "pre_commit", "validate-config"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+        )
+        assert check.returncode == 0, check.stdout + check.stderr
+
+    # The template's files are all there: the new ones exactly as cookiecutter
+    # renders them, the differing ones reported as conflicts with a diff.
+    reference = rendered_files(render(own_template, tmp_path / "ref", **answers))
+    for rel, content in reference.items():
+        assert (repo / rel).is_file(), rel
+        if rel not in before:
+            assert (repo / rel).read_bytes() == content, rel
+            assert rel in result["added"]
+        elif rel not in merged and content != before[rel]:
+            assert conflicts[rel]["diff"].startswith(f"--- a/{rel}\n+++ b/{rel}\n")
+    expected_conflicts = {
+        rel
+        for rel, content in reference.items()
+        if rel in before and rel not in merged and content != before[rel]
+    }
+    assert set(conflicts) == expected_conflicts
+    assert "pyproject.toml" in conflicts  # the user's own, kept
+    assert "src/acme_tools/__init__.py" in conflicts
+    assert sorted(result["added"]) == sorted(
+        [rel for rel in reference if rel not in before] + [".cruft.json"]
+    )
+
+    # .cruft.json records the template, its commit and the answers.
+    state = json.loads((repo / ".cruft.json").read_text())
+    assert state["template"] == str(own_template)
+    assert state["commit"] == git(own_template, "rev-parse", "HEAD").strip()
+    assert state["commit"] == result["commit"]
+    cookiecutter_answers = state["context"]["cookiecutter"]
+    assert cookiecutter_answers["project_name"] == "Acme Tools"
+    assert cookiecutter_answers["_template"] == str(own_template)
+
+    commit_all(repo, "adopt the dsp template")
+    checked = cruft(repo, "check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+    # A later template change comes in with cruft update.
+    changed = _change_template(own_template, result["added"])
+    assert cruft(repo, "check").returncode != 0
+    updated = cruft(repo, "update", "-y")
+    assert updated.returncode == 0, updated.stdout + updated.stderr
+    _assert_update_arrived(repo, changed)
+
+
+def _change_template(template: Path, added: list[str]) -> str:
+    """Commit a change to the template: a new file and a line in an added one.
+
+    Returns the relative path of the changed file.
+    """
+    slug = template / SLUG_DIR
+    candidates = [
+        rel
+        for rel in added
+        if rel != ".cruft.json" and (slug / rel).is_file() and "{{" not in rel
+    ]
+    assert candidates, "the adoption added no file the template names literally"
+    target = candidates[0]
+    with open(slug / target, "a", encoding="utf-8") as handle:
+        handle.write("\n# template change after adoption\n")
+    (slug / "docs").mkdir(exist_ok=True)
+    (slug / "docs" / "ADOPTED.md").write_text("# {{ cookiecutter.project_name }}\n")
+    commit_all(template, "template: a new file and a changed one")
+    return target
+
+
+def _assert_update_arrived(project: Path, changed: str) -> None:
+    assert (project / "docs" / "ADOPTED.md").is_file()
+    name = json.loads((project / ".cruft.json").read_text())["context"]
+    title = name["cookiecutter"]["project_name"]
+    assert (project / "docs" / "ADOPTED.md").read_text() == f"# {title}\n"
+    assert (
+        (project / changed).read_text().endswith("\n# template change after adoption\n")
+    )
+    assert not list(project.rglob(f"{Path(changed).name}.rej"))
+    commit_all(project, "cruft update")
+    assert cruft(project, "check").returncode == 0
+
+
+# --------------------------------------------------------------------------
+# a monorepo with the project in a subfolder
+# --------------------------------------------------------------------------
+
+
+def test_adopt_into_a_monorepo_subfolder(own_template: Path, tmp_path: Path) -> None:
+    mono = tmp_path / "mono"
+    (mono / "services" / "api").mkdir(parents=True)
+    (mono / "services" / "api" / "main.go").write_text("package main\n")
+    (mono / ".gitignore").write_text("node_modules/\n")
+    (mono / ".pre-commit-config.yaml").write_text(
+        "repos:\n- repo: local\n  hooks:\n  - id: go-fmt\n    name: gofmt\n"
+        "    entry: gofmt -l\n    language: system\n    types: [go]\n"
+    )
+    project = mono / "ml" / "iris"
+    project.mkdir(parents=True)
+    (project / "README.md").write_text("# Iris, in the monorepo\n")
+    (project / ".gitignore").write_text("*.ckpt")  # no final newline
+    git(mono, "init", "-q", "-b", "main")
+    commit_all(mono, "monorepo")
+    outside = {
+        rel: state
+        for rel, state in tree_state(mono).items()
+        if not rel.startswith("ml/")
+    }
+    # Work in progress elsewhere in the monorepo does not block the adoption.
+    (mono / "services" / "api" / "main.go").write_text("package main // wip\n")
+
+    done = dsp_adopt("--no-input", "--template", str(own_template), str(project))
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["repo_dir"] == str(project)
+    assert (project / "README.md").read_text() == "# Iris, in the monorepo\n"
+    assert (project / ".gitignore").read_text().startswith("*.ckpt\n")
+    assert ".gitignore" in {m["path"] for m in result["merged"]}
+    assert (project / ".cruft.json").is_file()
+    assert any("pre-commit reads only" in note for note in result["notes"])
+    # Nothing outside the subfolder changed (the work in progress aside).
+    now = {r: s for r, s in tree_state(mono).items() if not r.startswith("ml/")}
+    del now["services/api/main.go"], outside["services/api/main.go"]
+    assert now == outside
+
+    git(mono, "checkout", "--", "services")
+    commit_all(mono, "adopt the dsp template in ml/iris")
+    checked = cruft(project, "check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    changed = _change_template(own_template, result["added"])
+    updated = cruft(project, "update", "-y")
+    assert updated.returncode == 0, updated.stdout + updated.stderr
+    _assert_update_arrived(project, changed)
+    assert not (mono / "docs").exists()  # cruft applied the patch in the subfolder
+
+
+# --------------------------------------------------------------------------
+# dry run, refusals, atomicity
+# --------------------------------------------------------------------------
+
+
+def test_dry_run_lists_the_changes_and_changes_nothing(
+    python_package: tuple[Path, dict[str, bytes]], template_repo: Path
+) -> None:
+    repo, _files = python_package
+    before = tree_state(repo)
+    done = dsp_adopt(
+        "--no-input", "--dry-run", "--template", str(template_repo), str(repo)
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["dry_run"] is True
+    assert ".cruft.json" in result["added"] and result["conflicts"]
+    assert tree_state(repo) == before
+    assert git(repo, "status", "--porcelain") == ""
+
+    # The real run then does what the dry run listed.
+    real = json.loads(
+        dsp_adopt("--no-input", "--template", str(template_repo), str(repo)).stdout
+    )
+    assert real["added"] == result["added"]
+    assert real["merged"] == result["merged"]
+    assert real["conflicts"] == result["conflicts"]
+
+
+def test_dirty_tree_is_refused_unless_allowed(
+    python_package: tuple[Path, dict[str, bytes]], template_repo: Path
+) -> None:
+    repo, _files = python_package
+    (repo / "README.md").write_text("# edited, not committed\n")
+    before = tree_state(repo)
+    done = dsp_adopt("--no-input", "--template", str(template_repo), str(repo))
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1
+    assert "README.md" in done.stderr and "--allow-dirty" in done.stderr
+    assert tree_state(repo) == before
+
+    allowed = dsp_adopt(
+        "--no-input", "--allow-dirty", "--template", str(template_repo), str(repo)
+    )
+    assert allowed.returncode == 0, allowed.stderr
+    assert (repo / "README.md").read_text() == "# edited, not committed\n"
+
+
+def test_untracked_folder_and_existing_cruft_json_are_refused(
+    tmp_path: Path, template_repo: Path
+) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    done = dsp_adopt("--no-input", "--template", str(template_repo), str(plain))
+    assert done.returncode == 1 and "not in a git repository" in done.stderr
+
+    (plain / ".cruft.json").write_text("{}\n")
+    done = dsp_adopt(
+        "--no-input", "--allow-dirty", "--template", str(template_repo), str(plain)
+    )
+    assert done.returncode == 1 and "cruft update" in done.stderr
+    assert sorted(p.name for p in plain.iterdir()) == [".cruft.json"]
+
+
+def test_bad_template_and_answers_are_refused_in_one_line(
+    python_package: tuple[Path, dict[str, bytes]], tmp_path: Path, template_repo: Path
+) -> None:
+    repo, _files = python_package
+    before = tree_state(repo)
+    missing = dsp_adopt(
+        "--no-input", "--template", str(tmp_path / "nowhere"), str(repo)
+    )
+    bad_pair = dsp_adopt(
+        "--no-input",
+        "--template",
+        str(template_repo),
+        "--extra-context",
+        "oops",
+        str(repo),
+    )
+    for done in (missing, bad_pair):
+        assert done.returncode == 1
+        assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert "KEY=VALUE" in bad_pair.stderr
+    assert "Failed to clone" in missing.stderr
+    assert tree_state(repo) == before
+
+
+def test_answers_the_template_refuses_are_refused_without_a_traceback(
+    python_package: tuple[Path, dict[str, bytes]], template_repo: Path
+) -> None:
+    repo, _files = python_package
+    before = tree_state(repo)
+    done = dsp_adopt(
+        "--no-input",
+        "--template",
+        str(template_repo),
+        "--extra-context",
+        "author_email=not-an-email",
+        str(repo),
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "not-an-email" in done.stderr  # the template's own reason
+    assert done.stderr.splitlines()[-1].startswith(
+        "dsp adopt: cannot render the template"
+    )
+    assert tree_state(repo) == before
+
+
+def _leftovers(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.name.endswith(adopt_module._TEMP_SUFFIX)]
+
+
+def test_a_failing_rename_rolls_everything_back(
+    python_package: tuple[Path, dict[str, bytes]],
+    template_repo: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """os.replace fails on the last merged file: earlier renames are undone."""
+    repo, _files = python_package
+    before = tree_state(repo)
+    real_replace = os.replace
+    renamed = []
+
+    def failing_replace(src, dst, *args, **kwargs):
+        if Path(dst).name == ".pre-commit-config.yaml" and Path(dst).parent == repo:
+            raise OSError(28, "No space left on device")
+        real_replace(src, dst, *args, **kwargs)
+        renamed.append(dst)
+
+    monkeypatch.setattr(adopt_module.os, "replace", failing_replace)
+    with pytest.raises(
+        Refusal,
+        match=r"cannot write \.pre-commit-config\.yaml.*"
+        r"No space left on device; nothing was changed",
+    ):
+        adopt_module.adopt(repo, template=str(template_repo))
+    monkeypatch.undo()
+    assert any(Path(p).parent == repo and Path(p).name == ".gitignore" for p in renamed)
+    assert len(renamed) > 3  # new files and the merged .gitignore were in place
+    assert tree_state(repo) == before
+    assert git(repo, "status", "--porcelain", "--ignored") == ""
+    assert _leftovers(repo) == []
+
+
+def _immutable(path: Path, on: bool) -> bool:
+    done = subprocess.run(
+        ["chattr", "+i" if on else "-i", str(path)], capture_output=True, check=False
+    )
+    return done.returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("locked", "failing"),
+    [
+        ("src", "src/"),  # a folder the template adds a package to
+        (".gitignore", ".gitignore"),  # a file the adoption merges
+    ],
+)
+def test_a_path_the_process_cannot_write_leaves_the_repository_as_it_was(
+    python_package: tuple[Path, dict[str, bytes]],
+    template_repo: Path,
+    tmp_path: Path,
+    locked: str,
+    failing: str,
+) -> None:
+    """A real write failure: ``chattr +i`` stops even root from writing."""
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    if shutil.which("chattr") is None or not _immutable(probe, True):
+        pytest.skip("chattr +i is not permitted here (needs CAP_LINUX_IMMUTABLE)")
+    _immutable(probe, False)
+    repo, _files = python_package
+    before = tree_state(repo)
+    assert _immutable(repo / locked, True)
+    try:
+        done = dsp_adopt("--no-input", "--template", str(template_repo), str(repo))
+    finally:
+        _immutable(repo / locked, False)
+    assert done.returncode == 1, done.stdout
+    assert done.stderr.startswith(f"dsp adopt: cannot write {failing}")
+    assert done.stderr.endswith("Operation not permitted; nothing was changed\n")
+    assert tree_state(repo) == before
+    assert git(repo, "status", "--porcelain", "--ignored") == ""
