@@ -251,18 +251,13 @@ def file_name(resource: dict[str, Any]) -> str:
     return f"{resource['kind'].lower()}-{resource['metadata']['name']}.yaml"
 
 
-def _is_ours(path: str) -> bool:
+def _file_is_ours(path: str, profile: str) -> bool:
+    """True when every document in ``path`` is a resource of ours for ``profile``."""
     try:
         docs = load(path).documents
     except YamlError:
         return False
-    return bool(docs) and all(
-        isinstance(d, dict)
-        and isinstance(d.get("metadata"), dict)
-        and isinstance(d["metadata"].get("labels"), dict)
-        and d["metadata"]["labels"].get(MANAGED_BY_LABEL) == MANAGED_BY
-        for d in docs
-    )
+    return bool(docs) and all(isinstance(d, dict) and is_ours(d, profile) for d in docs)
 
 
 def _write_atomic(path: str, text: str) -> None:
@@ -282,9 +277,10 @@ def write_manifests(
 ) -> dict[str, list[str]]:
     """Write one file per resource into ``directory``, each atomically.
 
-    Files that an earlier run wrote (every document carries our label) and that
-    are no longer rendered are removed, so ``kubectl apply -f DIR`` never
-    re-applies a removed person; any other file is left alone.
+    Files that an earlier run wrote for this profile (every document carries
+    our labels) and that are no longer rendered are removed, so
+    ``kubectl apply -f DIR`` never re-applies a removed person; any other file
+    is left alone.
     """
     try:
         os.makedirs(directory, exist_ok=True)
@@ -294,6 +290,7 @@ def write_manifests(
         ) from None
     if not os.path.isdir(directory):
         raise Refusal(f"--output {directory!r} is not a directory; name a directory")
+    profile = resources[0]["metadata"]["name"]
     wanted = {file_name(r): r for r in resources}
     written = []
     for name, resource in sorted(wanted.items()):
@@ -304,7 +301,7 @@ def write_manifests(
         path = os.path.join(directory, name)
         if name in wanted or not name.endswith(".yaml") or not os.path.isfile(path):
             continue
-        if _is_ours(path):
+        if _file_is_ours(path, profile):
             os.unlink(path)
             removed.append(name)
     return {"written": written, "removed": removed}
@@ -317,7 +314,8 @@ def identity(resource: dict[str, Any]) -> tuple[str, str, str, str]:
     """(API group, kind, namespace, name): the version is left out, since the
     cluster may serve a resource at another version than we rendered it."""
     group = str(resource.get("apiVersion", "")).rpartition("/")[0]
-    meta = resource.get("metadata") or {}
+    meta = resource.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
     return (
         group,
         str(resource.get("kind", "")),
@@ -342,7 +340,7 @@ def live_resources(path: str) -> list[dict[str, Any]]:
                 "pass the output of 'kubectl get ... -o yaml'"
             )
         items = doc.get("items") if str(doc.get("kind", "")).endswith("List") else [doc]
-        for item in items or []:
+        for item in items if isinstance(items, list) else []:
             if isinstance(item, dict) and "kind" in item:
                 found.append(item)
     return found
@@ -350,8 +348,8 @@ def live_resources(path: str) -> list[dict[str, Any]]:
 
 def is_ours(resource: dict[str, Any], profile: str) -> bool:
     """True when ``resource`` carries both of our labels for ``profile``."""
-    meta = resource.get("metadata") or {}
-    marks = meta.get("labels") or {}
+    meta = resource.get("metadata")
+    marks = meta.get("labels") if isinstance(meta, dict) else None
     return isinstance(marks, dict) and all(
         marks.get(k) == v for k, v in labels(profile).items()
     )

@@ -835,3 +835,33 @@ def test_pipeline_steps_run_end_to_end_with_kubectl_faked(
         "user-carol-smith-example-com-e044063a-clusterrole-edit",
     ]
     assert sorted(p.name for p in manifests.iterdir()) == [f"profile-{ns}.yaml"]
+
+
+def test_output_dir_keeps_another_profiles_files(tmp_path, capsys):
+    out_dir = tmp_path / "manifests"
+    other = write_profiles(
+        tmp_path / "other.yaml", "other-team", ["o@example.com"], ["p@example.com"]
+    )
+    run_dsp(capsys, "--profiles", str(other), "--output", str(out_dir))
+    theirs = sorted(p.name for p in out_dir.iterdir())
+    code, out, _ = run_dsp(capsys, "--profiles", str(EXAMPLE), "--output", str(out_dir))
+    assert code == 0 and json.loads(out)["removed"] == []
+    assert set(theirs) <= {p.name for p in out_dir.iterdir()}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kind: List\nitems: 5\n",
+        "kind: RoleBinding\nmetadata: just-a-string\n",
+        "apiVersion: v1\nkind: List\nitems:\n  - 3\n  - {kind: RoleBinding}\n",
+    ],
+)
+def test_prune_plan_survives_odd_live_state(tmp_path, capsys, text):
+    current = tmp_path / "current.yaml"
+    current.write_text(text)
+    code, out, err = run_dsp(
+        capsys, "--profiles", str(EXAMPLE), "--prune-plan", "--current", str(current)
+    )
+    assert (code, err) == (0, "")
+    assert json.loads(out)["delete"] == []
