@@ -818,16 +818,28 @@ def _add_req(ctx: Context, path: str, pos: Pos, entry: str, why: str) -> None:
     )
 
 
+ROOT_MARKERS = (".git", ".pre-commit-config.yaml")
+
+
 def _repo_root(folder: str) -> str:
-    """The nearest folder up from ``folder`` holding ``.git``, else ``folder``."""
-    current = os.path.abspath(folder)
+    """Where the compose search stops: the repository root.
+
+    The nearest folder up from ``folder`` holding ``.git`` or
+    ``.pre-commit-config.yaml``; without one, the working directory when
+    ``folder`` is inside it, else the filesystem root.
+    """
+    start = current = os.path.abspath(folder)
     while True:
-        if os.path.exists(os.path.join(current, ".git")):
+        if any(os.path.exists(os.path.join(current, m)) for m in ROOT_MARKERS):
             return current
         parent = os.path.dirname(current)
         if parent == current:
-            return os.path.abspath(folder)
+            break
         current = parent
+    cwd = os.getcwd()
+    if start == cwd or start.startswith(cwd.rstrip(os.sep) + os.sep):
+        return cwd
+    return current
 
 
 _ENV_DEFAULT = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}")
