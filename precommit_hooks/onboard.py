@@ -282,19 +282,25 @@ def write_manifests(
     ``kubectl apply -f DIR`` never re-applies a removed person; any other file
     is left alone.
     """
+    if os.path.exists(directory) and not os.path.isdir(directory):
+        raise Refusal(f"--output {directory!r} is not a directory; name a directory")
     try:
         os.makedirs(directory, exist_ok=True)
     except OSError as exc:
         raise Refusal(
             f"--output {directory!r}: cannot create the directory ({exc.strerror})"
         ) from None
-    if not os.path.isdir(directory):
-        raise Refusal(f"--output {directory!r} is not a directory; name a directory")
     profile = resources[0]["metadata"]["name"]
     wanted = {file_name(r): r for r in resources}
     written = []
     for name, resource in sorted(wanted.items()):
-        _write_atomic(os.path.join(directory, name), dump([resource]))
+        try:
+            _write_atomic(os.path.join(directory, name), dump([resource]))
+        except OSError as exc:
+            raise Refusal(
+                f"--output {directory!r}: cannot write {name} ({exc.strerror}); "
+                f"files written before it: {', '.join(written) or 'none'}"
+            ) from None
         written.append(name)
     removed = []
     for name in sorted(os.listdir(directory)):

@@ -853,6 +853,7 @@ def test_output_dir_keeps_another_profiles_files(tmp_path, capsys):
     "text",
     [
         "kind: List\nitems: 5\n",
+        "---\n---\nkind: List\nitems: []\n",
         "kind: RoleBinding\nmetadata: just-a-string\n",
         "apiVersion: v1\nkind: List\nitems:\n  - 3\n  - {kind: RoleBinding}\n",
     ],
@@ -865,3 +866,49 @@ def test_prune_plan_survives_odd_live_state(tmp_path, capsys, text):
     )
     assert (code, err) == (0, "")
     assert json.loads(out)["delete"] == []
+
+
+def test_failed_write_is_refused_and_leaves_no_temporary_file(
+    tmp_path, capsys, monkeypatch
+):
+    import errno
+    import os
+
+    def disk_full(src, dst):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    out_dir = tmp_path / "manifests"
+    monkeypatch.setattr(onboard.os, "replace", disk_full)
+    code, out, err = run_dsp(
+        capsys, "--profiles", str(EXAMPLE), "--output", str(out_dir)
+    )
+    assert (code, out) == (1, "")
+    assert "cannot write" in err and "No space left" in err and err.count("\n") == 1
+    assert list(out_dir.iterdir()) == []
+
+
+def test_output_dir_keeps_unreadable_yaml(tmp_path, capsys):
+    out_dir = tmp_path / "manifests"
+    out_dir.mkdir()
+    (out_dir / "broken.yaml").write_text("key: [unclosed\n")
+    code, _, _ = run_dsp(capsys, "--profiles", str(EXAMPLE), "--output", str(out_dir))
+    assert code == 0
+    assert (out_dir / "broken.yaml").read_text() == "key: [unclosed\n"
+
+
+def test_missing_current_file_is_refused(tmp_path, capsys):
+    missing = tmp_path / "live.yaml"
+    code, out, err = run_dsp(
+        capsys, "--profiles", str(EXAMPLE), "--prune-plan", "--current", str(missing)
+    )
+    assert (code, out) == (1, "")
+    assert str(missing) in err and "not found" in err
+
+
+def test_colliding_names_are_refused_not_merged(capsys, monkeypatch):
+    """Distinct emails cannot share a name short of a hash collision; if they
+    ever did, one person's binding must not silently replace another's."""
+    monkeypatch.setattr(onboard, "resource_name", lambda email, role: "user-x")
+    code, out, err = run_dsp(capsys, "--profiles", str(EXAMPLE))
+    assert (code, out) == (1, "")
+    assert "same resource name 'user-x'" in err
