@@ -404,7 +404,12 @@ def test_output_that_is_a_file_is_refused(tmp_path, capsys):
         capsys, "--profiles", str(EXAMPLE), "--output", str(target)
     )
     assert (code, out) == (1, "")
-    assert str(target) in err and err.count("\n") == 1
+    assert str(target) in err and "is not a directory" in err
+    assert err.count("\n") == 1
+    below = target / "manifests"  # its parent is a file: cannot be created
+    code, out, err = run_dsp(capsys, "--profiles", str(EXAMPLE), "--output", str(below))
+    assert (code, out) == (1, "")
+    assert "cannot create the directory" in err and err.count("\n") == 1
 
 
 # --- pruning -------------------------------------------------------------
