@@ -37,7 +37,7 @@ PROFILE_API = "kubeflow.org/v1"
 RBAC_API = "rbac.authorization.k8s.io/v1"
 ISTIO_API = "security.istio.io/v1beta1"
 
-# profiles.yaml role -> (KFAM role annotation, ClusterRole bound)
+# KFAM's role annotation -> the ClusterRole bound: admins after the owner, contributors
 ADMIN_ROLE = "admin"
 EDIT_ROLE = "edit"
 CLUSTER_ROLES = {ADMIN_ROLE: "kubeflow-admin", EDIT_ROLE: "kubeflow-edit"}
