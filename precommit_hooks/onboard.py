@@ -65,6 +65,7 @@ _UNSAFE = re.compile(r"[^a-z0-9]+")
 # before it, only lowercase letters, digits and dots after it.
 _PLAIN_EMAIL = re.compile(r"[a-z0-9]+@[a-z0-9]+(\.[a-z0-9]+)+")
 _HASH_CHARS = 8
+_HEADER = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 LIVE_MAX_BYTES = 16 << 20
 
 
@@ -410,10 +411,14 @@ def configure_onboard(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--userid-header",
         default=USERID_HEADER,
-        help=f"Istio's user-id header (default {USERID_HEADER})",
+        metavar="NAME",
+        help=f"the header carrying the user's id (default {USERID_HEADER})",
     )
     parser.add_argument(
-        "--userid-prefix", default="", help="prefix of the user-id header's value"
+        "--userid-prefix",
+        default="",
+        metavar="PREFIX",
+        help="what precedes the email in that header (default none)",
     )
     parser.add_argument(
         "--principal",
@@ -451,6 +456,11 @@ def run_onboard(args: argparse.Namespace) -> int:
         raise Refusal(
             f"--namespace {args.namespace!r} is not a DNS-1123 label; "
             "use lowercase letters, digits and '-', at most 63"
+        )
+    if not _HEADER.fullmatch(args.userid_header):
+        raise Refusal(
+            f"--userid-header {args.userid_header!r} is not an HTTP header name; "
+            "use letters, digits and '-'"
         )
     if args.prune_plan != bool(args.current):
         raise Refusal(

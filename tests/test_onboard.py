@@ -207,6 +207,14 @@ def test_namespace_and_userid_options(tmp_path, capsys):
     assert rule["when"][0]["values"][0].startswith("accounts.google.com:")
 
 
+def test_bad_userid_header_is_refused(capsys):
+    code, out, err = run_dsp(
+        capsys, "--profiles", str(EXAMPLE), "--userid-header", "x]||true"
+    )
+    assert (code, out) == (1, "")
+    assert "is not an HTTP header name" in err
+
+
 def test_bad_namespace_is_refused(capsys):
     code, out, err = run_dsp(
         capsys, "--profiles", str(EXAMPLE), "--namespace", "Iris_Dev"
