@@ -350,37 +350,110 @@ def _repos_end_line(lines: list[str], root: yamlio.PosDict) -> int:
     return index
 
 
-def merge_precommit_config(user_text: str, template_text: str) -> tuple[str, list[str]]:
+# Top-level settings that make the template's hooks install and run where it
+# means them to; the others (exclude, fail_fast, ...) would change how the
+# user's own hooks run, so they are only suggested.
+_SETTINGS_ADDED = ("default_install_hook_types", "default_stages")
+
+
+def _without_comments(node: Any) -> Any:
+    """Drop ruamel's comments (they may belong to a neighbour we do not copy)."""
+    if hasattr(node, "ca"):
+        node.ca.comment = None
+        node.ca.items.clear()
+        node.ca.end = None
+    if isinstance(node, dict):
+        for value in node.values():
+            _without_comments(value)
+    elif isinstance(node, list):
+        for value in node:
+            _without_comments(value)
+    return node
+
+
+def _template_additions(
+    user: yamlio.PosDict, template: yamlio.PosDict, template_text: str
+) -> tuple[list[Any], dict[str, Any], list[str], list[str]]:
+    """The template's repos entries and settings the user lacks.
+
+    Taken from a ruamel round-trip load, so flow lists such as
+    ``stages: [pre-push]`` and quoting stay as the template wrote them.
+    Returns new repos, new settings, what they add, and notes.
+    """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    round_trip = YAML().load(template_text)
+    have = {hook["id"] for repo in user["repos"] for hook in repo["hooks"]}
+    new_repos: list[Any] = []
+    added: list[str] = []
+    notes: list[str] = []
+    for index, repo in enumerate(template["repos"]):
+        missing = [i for i, hook in enumerate(repo["hooks"]) if hook["id"] not in have]
+        if not missing:
+            continue
+        source = round_trip["repos"][index]
+        entry = CommentedMap()
+        for key, value in source.items():
+            entry[key] = value
+        entry["hooks"] = CommentedSeq(source["hooks"][i] for i in missing)
+        new_repos.append(_without_comments(entry))
+        added += [
+            f"hook {repo['hooks'][i]['id']} ({repo.get('repo')})" for i in missing
+        ]
+    new_keys: dict[str, Any] = {}
+    for key in template:
+        if key == "repos" or key in user:
+            continue
+        fits = key in _SETTINGS_ADDED and (
+            # default_stages keeps the user's hooks at commit time only when
+            # the install types are new too; otherwise it would change them.
+            key != "default_stages"
+            or "default_install_hook_types" not in user
+        )
+        if fits:
+            new_keys[key] = _without_comments(round_trip[key])
+            added.append(f"setting {key}")
+        else:
+            notes.append(
+                f"{PRECOMMIT_CONFIG}: the template's setting {key} was not added "
+                "(it would change how your own hooks run); add it by hand if wanted"
+            )
+    types = user.get("default_install_hook_types")
+    if isinstance(types, list):
+        lacking = [
+            t for t in template.get("default_install_hook_types", []) if t not in types
+        ]
+        if lacking:
+            notes.append(
+                f"{PRECOMMIT_CONFIG}: add {', '.join(lacking)} to your "
+                "default_install_hook_types so the template's hooks of that stage "
+                "are installed"
+            )
+    return new_repos, new_keys, added, notes
+
+
+def merge_precommit_config(
+    user_text: str, template_text: str
+) -> tuple[str, list[str], list[str]]:
     """The user's pre-commit config with the template's missing hooks added.
 
     A template hook is missing when no hook of the user's has its id.  The
     missing hooks are appended as new ``repos`` entries (at the template's
     ``rev``, where those hooks are known to exist) after the user's last
-    repo; the template's top-level settings the user lacks are appended at
-    the end.  Every byte of the user's text is kept.  Returns the merged text
-    (the user's when nothing is missing) and what was added; raises
+    repo; the install settings the template's hooks need (hook types and
+    stages) are appended at the end when the user has none.  Every byte of
+    the user's text is kept.  Returns the merged text (the user's when
+    nothing is missing), what was added, and notes on what was not; raises
     :class:`MergeError` when the file's layout does not allow a safe append.
     """
     user = _precommit_root(user_text, "your")
     template = _precommit_root(template_text, "the template's")
-    have = {hook["id"] for repo in user["repos"] for hook in repo["hooks"]}
-    new_repos = []
-    added: list[str] = []
-    for repo in template["repos"]:
-        missing = [hook for hook in repo["hooks"] if hook["id"] not in have]
-        if missing:
-            entry = _plain(repo)
-            entry["hooks"] = _plain(missing)
-            new_repos.append(entry)
-            added += [f"hook {hook['id']} ({repo.get('repo')})" for hook in missing]
-    new_keys = {
-        key: _plain(value)
-        for key, value in template.items()
-        if key != "repos" and key not in user
-    }
-    added += [f"setting {key}" for key in new_keys]
+    new_repos, new_keys, added, notes = _template_additions(
+        user, template, template_text
+    )
     if not added:
-        return user_text, []
+        return user_text, [], notes
 
     nl = _newline(user_text)
     lines = user_text.splitlines(keepends=True)
@@ -422,15 +495,15 @@ def merge_precommit_config(user_text: str, template_text: str) -> tuple[str, lis
         merged += tail
 
     expected = _plain(user)
-    expected["repos"] = expected["repos"] + new_repos
-    expected.update(new_keys)
+    expected["repos"] = expected["repos"] + _plain(new_repos)
+    expected.update(_plain(new_keys))
     try:
         got = _plain(_precommit_root(merged, "the merged"))
     except MergeError as exc:
         raise MergeError(f"appending would break the file ({exc})") from None
     if got != expected:
         raise MergeError("appending would change the meaning of your entries")
-    return merged, added
+    return merged, added, notes
 
 
 def validate_precommit_config(text: str, workdir: Path) -> str | None:
@@ -500,23 +573,25 @@ def _blocking_parent(repo_dir: Path, relative: Path) -> str | None:
 
 def _merge(
     name: str, yours: bytes, theirs: bytes, workdir: Path
-) -> tuple[bytes, list[str]]:
+) -> tuple[bytes, list[str], list[str]]:
+    """Merge one file: its new bytes, what was added, notes on what was not."""
     try:
         user_text = yours.decode("utf-8")
         template_text = theirs.decode("utf-8")
     except UnicodeDecodeError:
         raise MergeError("it is not UTF-8 text") from None
+    notes: list[str] = []
     if name == GITIGNORE:
         merged, added = merge_gitignore(user_text, template_text)
     else:
-        merged, added = merge_precommit_config(user_text, template_text)
+        merged, added, notes = merge_precommit_config(user_text, template_text)
         if added:
             complaint = validate_precommit_config(merged, workdir)
             if complaint:
                 raise MergeError(
                     f"pre-commit validate-config rejects the merge: {complaint}"
                 )
-    return merged.encode("utf-8"), added
+    return merged.encode("utf-8"), added, notes
 
 
 def plan_adoption(rendered: Path, repo_dir: Path, workdir: Path) -> Plan:
@@ -547,7 +622,7 @@ def plan_adoption(rendered: Path, repo_dir: Path, workdir: Path) -> Plan:
             continue
         if relative.name in (GITIGNORE, PRECOMMIT_CONFIG):
             try:
-                merged, added = _merge(relative.name, yours, theirs, workdir)
+                merged, added, notes = _merge(relative.name, yours, theirs, workdir)
             except MergeError as exc:
                 plan.conflicts.append(
                     {
@@ -558,6 +633,7 @@ def plan_adoption(rendered: Path, repo_dir: Path, workdir: Path) -> Plan:
                     }
                 )
                 continue
+            plan.notes.extend(notes)
             if not added:
                 plan.skipped.append(
                     {"path": name, "reason": "already has everything the template adds"}

@@ -266,7 +266,8 @@ repos:
 
 
 def test_precommit_merge_inserts_missing_hooks_inside_repos_and_keeps_every_byte():
-    merged, added = merge_precommit_config(USER_PRECOMMIT, TEMPLATE_PRECOMMIT)
+    merged, added, notes = merge_precommit_config(USER_PRECOMMIT, TEMPLATE_PRECOMMIT)
+    assert notes == []
     assert added == [
         "hook check-profiles (https://github.com/dsp-platform/dsp-template)",
         "hook model-regression (https://github.com/dsp-platform/dsp-template)",
@@ -291,16 +292,36 @@ def test_precommit_merge_inserts_missing_hooks_inside_repos_and_keeps_every_byte
     # Inserted entries follow the user's indentation (dash at column 0).
     assert "- repo: https://github.com/dsp-platform/dsp-template" in lines
     assert "  - id: check-profiles" in lines
+    # Flow lists stay as the template wrote them.
+    assert "    stages: [pre-push]" in lines
+    assert "default_install_hook_types: [pre-commit, pre-push]" in lines
 
 
 def test_precommit_merge_nothing_missing_returns_the_user_text() -> None:
     template = "repos:\n- repo: local\n  hooks:\n  - id: no-print\n"
-    assert merge_precommit_config(USER_PRECOMMIT, template) == (USER_PRECOMMIT, [])
+    assert merge_precommit_config(USER_PRECOMMIT, template) == (USER_PRECOMMIT, [], [])
+
+
+def test_precommit_merge_adds_only_install_settings_and_notes_the_rest() -> None:
+    user = "default_install_hook_types: [pre-commit]\n" + USER_PRECOMMIT
+    template = (
+        "exclude: ^data/\nfail_fast: true\ndefault_stages: [pre-commit]\n"
+        + TEMPLATE_PRECOMMIT
+    )
+    merged, added, notes = merge_precommit_config(user, template)
+    root = yamlio.parse(merged).documents[0]
+    # exclude and fail_fast would change the user's hooks; default_stages too,
+    # since the user already chose the installed hook types.
+    assert not {"exclude", "fail_fast", "default_stages"} & set(root)
+    assert not [a for a in added if a.startswith("setting")]
+    assert len(notes) == 4
+    assert any("add pre-push to your default_install_hook_types" in n for n in notes)
+    assert all(".pre-commit-config.yaml" in n for n in notes)
 
 
 def test_precommit_merge_keeps_crlf() -> None:
     user = USER_PRECOMMIT.replace("\n", "\r\n")
-    merged, _added = merge_precommit_config(user, TEMPLATE_PRECOMMIT)
+    merged, _added, _notes = merge_precommit_config(user, TEMPLATE_PRECOMMIT)
     assert "\n" not in merged.replace("\r\n", "")
     assert is_subsequence(user.split("\r\n"), merged.split("\r\n"))
 
