@@ -925,3 +925,21 @@ def test_colliding_names_are_refused_not_merged(capsys, monkeypatch):
     code, out, err = run_dsp(capsys, "--profiles", str(EXAMPLE))
     assert (code, out) == (1, "")
     assert "same resource name 'user-x'" in err
+
+
+def test_dsp_onboard_does_not_import_kfp():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from precommit_hooks import cli\n"
+        f"assert cli.main(['onboard', '--profiles', {str(EXAMPLE)!r}]) == 0\n"
+        "sys.stderr.write(str(sorted(m for m in sys.modules if m.startswith('kfp'))))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "[]"
+    assert done.stdout.startswith("---\napiVersion: kubeflow.org/v1\nkind: Profile\n")
