@@ -29,6 +29,8 @@ LAKEFS_REPOSITORY = re.compile(r"[a-z0-9][a-z0-9-]{2,62}\Z")
 REGISTRY = re.compile(
     r"[a-z0-9]+([.-][a-z0-9]+)*(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*\Z"
 )
+# Jinja's openers, spelled so that cookiecutter does not render them here.
+TEMPLATE_MARKERS = ("{" + "{", "{" + "%", "{" + "#")
 GIT_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/+-]*\Z")
 # Names the generated package must not shadow: its own dependencies.
 TAKEN_NAMES = frozenset(
@@ -79,7 +81,7 @@ def check_free_text(name: str, value: object) -> str:
                 f"{name} {value!r} contains {char!r} (outside the Basic Multilingual"
                 " Plane, e.g. an emoji): leave it out"
             )
-    for marker in ("{{", "{%", "{#"):
+    for marker in TEMPLATE_MARKERS:
         if marker in value:
             return (
                 f"{name} {value!r} contains the template marker {marker!r}:"

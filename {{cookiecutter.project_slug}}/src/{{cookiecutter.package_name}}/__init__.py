@@ -1,0 +1,1 @@
+"""Iris classifier: data loading, training, evaluation and behavioural cases."""

@@ -1,0 +1,41 @@
+"""The iris training pipeline: download the data from lakeFS, then train.
+
+Compile it with `make pipeline`, i.e.
+`kfp dsl compile --py workflows/iris_pipeline.py --output build/iris_pipeline.yaml`.
+"""
+
+from pathlib import Path
+
+from kfp import components, dsl
+
+COMPONENTS = Path(__file__).resolve().parent / "components"
+LAKEFS_REPOSITORY = "{{ cookiecutter.lakefs_repository }}"
+DEFAULT_SOURCE = f"lakefs://{LAKEFS_REPOSITORY}/main/data/iris.csv"
+
+download_file = components.load_component_from_file(
+    str(COMPONENTS / "lakefs-download-file" / "component.yaml")
+)
+train_model = components.load_component_from_file(
+    str(COMPONENTS / "train-ormb-component" / "component.yaml")
+)
+
+
+@dsl.pipeline(
+    name="{{ cookiecutter.project_slug }}",
+    description="Download the iris data at a lakeFS ref and train a classifier.",
+)
+def iris_pipeline(
+    source: str = DEFAULT_SOURCE,
+    C: float = 1.0,
+    max_iter: int = 200,
+    seed: int = 42,
+):
+    """Train the iris classifier on the data at `source`."""
+    data = download_file(source=source)
+    train_model(
+        data=data.outputs["file"],
+        data_record=data.outputs["record"],
+        c=C,
+        max_iter=max_iter,
+        seed=seed,
+    )
