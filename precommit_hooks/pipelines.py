@@ -315,10 +315,7 @@ def _failure(path: str, result: dict[str, Any]) -> Finding:
     message = str(result.get("message", "")).strip().replace("\n", " ")
     error = result.get("error", "")
     hint = _STAGE_HINTS.get(stage, "")
-    if result.get("in_kfp"):
-        # kfp builds the pipeline graph when the decorator runs, i.e. at import.
-        hint, stage = _STAGE_HINTS["compile"], "compile"
-    elif error == "SystemExit":
+    if error == "SystemExit":
         hint = (
             "the file exits at import; guard that call with if __name__ == '__main__'"
         )
@@ -332,6 +329,9 @@ def _failure(path: str, result: dict[str, Any]) -> Finding:
             "importing the file failed; the hook compiles in an empty temporary "
             "directory: locate files relative to __file__, or use --cwd repo"
         )
+    elif result.get("in_kfp"):
+        # kfp builds the pipeline graph when the decorator runs, i.e. at import.
+        hint, stage = _STAGE_HINTS["compile"], "compile"
     other = result.get("other") or ""
     text = f"{hint}: {message}" if hint else message
     if other:
