@@ -431,11 +431,18 @@ def test_adopt_python_package_keeps_every_byte_and_cruft_updates_it(
     checked = cruft(repo, "check")
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
-    # A later template change comes in with cruft update.
+    # A later template change comes in with cruft update.  A change to a file
+    # the user kept (a conflict) does not apply to the user's text: cruft
+    # leaves it untouched, with the template's hunk in a .rej file.
+    with open(own_template / SLUG_DIR / "pyproject.toml", "a") as handle:
+        handle.write("\n# template change to a kept file\n")
     changed = _change_template(own_template, result["added"])
     assert cruft(repo, "check").returncode != 0
     updated = cruft(repo, "update", "-y")
     assert updated.returncode == 0, updated.stdout + updated.stderr
+    assert (repo / "pyproject.toml").read_bytes() == before["pyproject.toml"]
+    rejected = (repo / "pyproject.toml.rej").read_text()
+    assert "+# template change to a kept file" in rejected
     _assert_update_arrived(repo, changed)
 
 
@@ -712,3 +719,88 @@ def test_a_path_the_process_cannot_write_leaves_the_repository_as_it_was(
     assert done.stderr.endswith("Operation not permitted; nothing was changed\n")
     assert tree_state(repo) == before
     assert git(repo, "status", "--porcelain", "--ignored") == ""
+
+
+# --------------------------------------------------------------------------
+# planning: what cannot be written is a conflict, never a failure
+# --------------------------------------------------------------------------
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+
+
+def test_plan_reports_paths_it_must_not_write_as_conflicts(tmp_path: Path) -> None:
+    rendered, repo, elsewhere = tmp_path / "rendered", tmp_path / "repo", tmp_path / "x"
+    _write(
+        rendered,
+        {
+            "src/pkg/__init__.py": "",
+            "docs/index.md": "# docs\n",
+            "README.md": "# same\n",
+            "data/.gitkeep": "",
+            ".pre-commit-config.yaml": TEMPLATE_PRECOMMIT,
+        },
+    )
+    _write(
+        repo,
+        {
+            "src": "a file where the template has a folder\n",
+            "README.md": "# same\n",
+            ".pre-commit-config.yaml": "repos: [\n",
+        },
+    )
+    elsewhere.mkdir()
+    (repo / "docs").symlink_to(elsewhere)
+    before = tree_state(repo)
+
+    plan = adopt_module.plan_adoption(rendered, repo, tmp_path)
+    reasons = {c["path"]: c["reason"] for c in plan.conflicts}
+    assert reasons["src/pkg/__init__.py"] == (
+        "src is a file where the template has a folder"
+    )
+    assert reasons["docs/index.md"] == "docs is a symbolic link"
+    assert reasons[".pre-commit-config.yaml"].startswith(
+        "cannot merge automatically: your .pre-commit-config.yaml is not valid YAML"
+    )
+    assert plan.skipped == [
+        {"path": "README.md", "reason": "identical to the template"}
+    ]
+    assert [c.path for c in plan.changes] == ["data/.gitkeep"]
+
+    adopt_module.apply_plan(plan, repo)
+    assert (repo / "data" / ".gitkeep").read_bytes() == b""
+    after = tree_state(repo)
+    del after["data/.gitkeep"], after["data"]
+    assert after == before
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_a_merge_pre_commit_rejects_becomes_a_conflict(tmp_path: Path) -> None:
+    rendered, repo = tmp_path / "rendered", tmp_path / "repo"
+    user = "repos:\n- repo: https://example.com/hooks\n  hooks:\n  - id: mine\n"
+    _write(rendered, {".pre-commit-config.yaml": TEMPLATE_PRECOMMIT})
+    _write(repo, {".pre-commit-config.yaml": user})  # no rev: pre-commit refuses
+
+    plan = adopt_module.plan_adoption(rendered, repo, tmp_path)
+    assert plan.changes == []
+    (conflict,) = plan.conflicts
+    assert "pre-commit validate-config rejects the merge" in conflict["reason"]
+    assert conflict["diff"].startswith("--- a/.pre-commit-config.yaml\n")
+
+
+def test_default_template_is_the_source_checkout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checkout = tmp_path / "checkout"
+    (checkout / "precommit_hooks").mkdir(parents=True)
+    (checkout / "cookiecutter.json").write_text("{}\n")
+    monkeypatch.setattr(
+        adopt_module, "__file__", str(checkout / "precommit_hooks" / "adopt.py")
+    )
+    with pytest.raises(Refusal, match="pass --template PATH_OR_URL"):
+        adopt_module.default_template()  # not a git repository: cruft could not clone
+    git(checkout, "init", "-q")
+    assert adopt_module.default_template() == str(checkout.resolve())
