@@ -160,7 +160,7 @@ def check_members(admins: object, contributors: object) -> list[str]:
             if not normalised:
                 problems.append(
                     f"{role} entry {item!r} is not an email address:"
-                    " separate emails with commas, like ada@example.com, bob@example.com"
+                    " separate emails with commas: ada@example.com, bob@example.com"
                 )
                 continue
             key = normalised.lower()
@@ -182,7 +182,10 @@ def check_url(name: str, value: object) -> str:
         or not parts.hostname
         or any(c.isspace() or c in "\"'\\<>`{}" or ord(c) < 32 for c in value)
     ):
-        return f"{name} {value!r} is not an http(s) URL: answer like https://host.example.com"
+        return (
+            f"{name} {value!r} is not an http(s) URL:"
+            " answer like https://host.example.com"
+        )
     return ""
 
 
@@ -211,12 +214,24 @@ def check_hooks_repo(value: object) -> str:
 def check_answers(answers: dict) -> list[str]:
     """Every problem with the answers, one line each (empty when all are good)."""
     problems = [check_free_text(name, answers.get(name)) for name in FREE_TEXT]
-    problems += [
-        check_slug(answers.get("project_slug")),
-        check_package_name(answers.get("package_name")),
-        check_email("author_email", answers.get("author_email")),
-    ]
-    problems += check_members(answers.get("admins"), answers.get("contributors"))
+    slug = answers.get("project_slug")
+    slug_problem = check_slug(slug)
+    # A value derived from a bad slug is not a second mistake: name only the slug.
+    derived_from_bad_slug = {
+        name
+        for name, derived in (
+            ("package_name", str(slug).replace("-", "_")),
+            ("lakefs_repository", slug),
+        )
+        if slug_problem and answers.get(name) == derived
+    }
+    email_problem = check_email("author_email", answers.get("author_email"))
+    problems += [slug_problem, email_problem]
+    if "package_name" not in derived_from_bad_slug:
+        problems.append(check_package_name(answers.get("package_name")))
+    # The default admin is the author: a bad author email is reported once.
+    if not (email_problem and answers.get("admins") == answers.get("author_email")):
+        problems += check_members(answers.get("admins"), answers.get("contributors"))
     if answers.get("python_version") not in PYTHON_VERSIONS:
         problems.append(
             f"python_version {answers.get('python_version')!r} is not supported:"
@@ -239,11 +254,15 @@ def check_answers(answers: dict) -> list[str]:
         ),
         check_url("kfp_host", answers.get("kfp_host")),
         check_url("lakefs_endpoint", answers.get("lakefs_endpoint")),
-        check_pattern(
-            "lakefs_repository",
-            answers.get("lakefs_repository"),
-            LAKEFS_REPOSITORY,
-            "use 3 to 63 lowercase letters, digits and '-'",
+        (
+            ""
+            if "lakefs_repository" in derived_from_bad_slug
+            else check_pattern(
+                "lakefs_repository",
+                answers.get("lakefs_repository"),
+                LAKEFS_REPOSITORY,
+                "use 3 to 63 lowercase letters, digits and '-'",
+            )
         ),
         check_hooks_repo(answers.get("hooks_repo")),
         check_pattern(
