@@ -670,10 +670,12 @@ def test_binding_reads_fields_every_push_payload_has(onboarding, corpus):
     assert fields == {
         "repo-url": "$(body.repository.clone_url)",
         "revision": "$(body.after)",
+        "default-branch": "$(body.repository.default_branch)",
     }
     for path in (corpus / "github-webhooks" / "push").glob("*.json"):
         payload = json.loads(path.read_text())
         assert payload["repository"]["clone_url"] and len(payload["after"]) == 40
+        assert payload["repository"]["default_branch"]
 
 
 def test_pipeline_runs_check_onboard_apply_in_order(onboarding):
@@ -682,6 +684,7 @@ def test_pipeline_runs_check_onboard_apply_in_order(onboarding):
         "fetch-source",
         "check-profiles",
         "dsp-onboard",
+        "still-current",
         "kubectl-apply",
     ]
     for before, task in zip(tasks, tasks[1:]):
@@ -756,6 +759,11 @@ if [ "$1" = get ] && [ "$2" != namespace ]; then
   cat "$LIVE_STATE"
 fi
 """
+# git stand-in for 'git ls-remote URL REF': the branch tip is $BRANCH_TIP
+FAKE_GIT = """#!/bin/sh
+printf '%s\\t%s\\n' "$BRANCH_TIP" "$5"
+"""
+PUSHED = "6113728f27ae82c7b1a177c8d03f9e96e0adf246"
 
 
 def substitute(value: str, variables: dict[str, str]) -> str:
@@ -768,40 +776,46 @@ def substitute(value: str, variables: dict[str, str]) -> str:
     return re.sub(r"\$\(([a-z][\w.-]*)\)", one, value)
 
 
-def test_pipeline_steps_run_end_to_end_with_kubectl_faked(
-    onboarding, baked_project, tmp_path
-):
-    """Every step after the clone runs as Tekton would run it (sh, env, params,
-    results, the real check-profiles and dsp), with only kubectl replaced.
+def run_pipeline(pipeline: dict, repo: Path, tmp_path: Path, branch_tip: str) -> list:
+    """Run the Pipeline as Tekton would (params, results, ``when``, each step's
+    script with sh and its env), after the clone, with kubectl and git faked.
 
-    The baked project lists one admin and no contributors: the live state from
-    the fixture still holds bob's and carol's access, which must go, while
-    KFAM's binding for dave and another profile's binding stay."""
+    Returns the kubectl calls, one string each."""
     import shutil
     import subprocess
     import sys
 
     workspace = tmp_path / "ws"
-    shutil.copytree(baked_project, workspace / "repo")
+    shutil.copytree(repo, workspace / "repo")
     (workspace / "venv").symlink_to(sys.prefix)  # the real dsp and check-profiles
     fake_bin = tmp_path / "bin"
     fake_bin.mkdir()
-    (fake_bin / "kubectl").write_text(FAKE_KUBECTL)
-    (fake_bin / "kubectl").chmod(0o755)
+    for name, text in (("kubectl", FAKE_KUBECTL), ("git", FAKE_GIT)):
+        (fake_bin / name).write_text(text)
+        (fake_bin / name).chmod(0o755)
     log = tmp_path / "kubectl.log"
-    pipeline = onboarding["Pipeline"]["spec"]
-    pipeline_params = {
-        f"params.{p['name']}": str(p.get("default", "")) for p in pipeline["params"]
+    log.touch()
+    given = {
+        "repo-url": "https://github.com/example/iris-classifier.git",
+        "revision": PUSHED,
+        "default-branch": "master",
     }
-    results: dict[str, str] = {}
-    for task in pipeline["tasks"]:
+    values = {
+        f"params.{p['name']}": given.get(p["name"], str(p.get("default", "")))
+        for p in pipeline["spec"]["params"]
+    }
+    for task in pipeline["spec"]["tasks"]:
         if task["name"] == "fetch-source":  # needs the network: done by copytree
+            continue
+        if any(
+            substitute(w["input"], values) not in w["values"]
+            for w in task.get("when", [])
+        ):
             continue
         spec = task["taskSpec"]
         variables = {"workspaces.source.path": str(workspace)}
         for param in task.get("params", []):
-            value = substitute(param["value"], {**pipeline_params, **results})
-            variables[f"params.{param['name']}"] = value
+            variables[f"params.{param['name']}"] = substitute(param["value"], values)
         result_dir = tmp_path / "results" / task["name"]
         result_dir.mkdir(parents=True)
         for result in spec.get("results", []):
@@ -813,11 +827,14 @@ def test_pipeline_steps_run_end_to_end_with_kubectl_faked(
                 "PATH": f"{fake_bin}:/usr/bin:/bin",
                 "KUBECTL_LOG": str(log),
                 "LIVE_STATE": str(LIVE),
+                "BRANCH_TIP": branch_tip,
                 "HOME": str(tmp_path),
             }
             for item in step.get("env", []):
-                assert "value" in item, "no secrets after fetch-source"
-                env[item["name"]] = substitute(item["value"], variables)
+                if "valueFrom" in item:
+                    env[item["name"]] = "not-a-real-token"
+                else:
+                    env[item["name"]] = substitute(item["value"], variables)
             cwd = substitute(step.get("workingDir", str(tmp_path)), variables)
             done = subprocess.run(
                 ["sh", "-c", step["script"]],
@@ -830,12 +847,23 @@ def test_pipeline_steps_run_end_to_end_with_kubectl_faked(
             assert done.returncode == 0, (task["name"], step["name"], done.stderr)
         for result in spec.get("results", []):
             value = (result_dir / result["name"]).read_text()
-            results[f"tasks.{task['name']}.results.{result['name']}"] = value
+            values[f"tasks.{task['name']}.results.{result['name']}"] = value
+    return log.read_text().splitlines()
 
+
+def test_pipeline_steps_run_end_to_end_with_kubectl_faked(
+    onboarding, baked_project, tmp_path
+):
+    """The real check-profiles and dsp, with only kubectl and git faked.
+
+    The baked project lists one admin and no contributors: the live state from
+    the fixture still holds bob's and carol's access, which must go, while
+    KFAM's binding for dave and another profile's binding stay."""
+    calls = run_pipeline(onboarding["Pipeline"], baked_project, tmp_path, PUSHED)
     ns = "iris-classifier"
     selector = onboard.selector(ns)
-    manifests = workspace / "onboarding"
-    assert log.read_text().splitlines() == [
+    manifests = tmp_path / "ws" / "onboarding"
+    assert calls == [
         f"apply -f {manifests}/profile-{ns}.yaml",
         f"get namespace {ns}",
         f"apply -f {manifests} --prune -l {selector} "
@@ -850,6 +878,16 @@ def test_pipeline_steps_run_end_to_end_with_kubectl_faked(
         "user-carol-smith-example-com-e044063a-clusterrole-edit",
     ]
     assert sorted(p.name for p in manifests.iterdir()) == [f"profile-{ns}.yaml"]
+
+
+def test_a_superseded_run_applies_nothing(onboarding, baked_project, tmp_path):
+    """Runs are not serialised: when the default branch has moved on, the older
+    run must not overwrite (re-grant) what the newer one applies."""
+    newer = "0" * 40
+    calls = run_pipeline(onboarding["Pipeline"], baked_project, tmp_path, newer)
+    assert calls == []
+    current = tmp_path / "results" / "still-current" / "current"
+    assert current.read_text() == "false"
 
 
 def test_output_dir_keeps_another_profiles_files(tmp_path, capsys):
