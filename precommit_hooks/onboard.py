@@ -406,7 +406,9 @@ def configure_onboard(parser: argparse.ArgumentParser) -> None:
         help="profile (and so namespace) to render, default profiles.name",
     )
     parser.add_argument(
-        "--output", metavar="DIR", help="write one file per resource into DIR"
+        "--output",
+        metavar="DIR",
+        help="write one file per resource into DIR (and print a JSON summary)",
     )
     parser.add_argument(
         "--userid-header",
