@@ -480,6 +480,23 @@ def _assert_update_arrived(project: Path, changed: str) -> None:
     assert cruft(project, "check").returncode == 0
 
 
+def test_a_project_made_with_cruft_create_gets_template_changes_with_cruft_update(
+    own_template: Path, tmp_path: Path
+) -> None:
+    made = cruft(
+        tmp_path, "create", "--no-input", "--output-dir", "out", str(own_template)
+    )
+    assert made.returncode == 0, made.stdout + made.stderr
+    (project,) = (tmp_path / "out").iterdir()
+    git(project, "init", "-q", "-b", "main")
+    commit_all(project, "cruft create")
+    assert cruft(project, "check").returncode == 0
+    changed = _change_template(own_template, sorted(rendered_files(project)))
+    updated = cruft(project, "update", "-y")
+    assert updated.returncode == 0, updated.stdout + updated.stderr
+    _assert_update_arrived(project, changed)
+
+
 # --------------------------------------------------------------------------
 # a monorepo with the project in a subfolder
 # --------------------------------------------------------------------------
