@@ -293,15 +293,14 @@ def parse_comment(body: str) -> RunRequest:
     """
     line = first_line(body)
     if not line.startswith(COMMAND):
+        if line.lstrip().startswith(COMMAND):
+            raise Refusal(f"{COMMAND} must be at the very start of the first line")
         if COMMAND in body:
             raise Refusal(
                 f"{COMMAND} must start the comment's first line; only the first "
                 "line is read"
             )
-        stripped = line.lstrip()
-        if stripped.startswith(COMMAND):
-            raise Refusal(f"{COMMAND} must be at the very start of the first line")
-        if _plain(line[: len(COMMAND) * 2]).startswith(COMMAND):
+        if line.startswith("/") or _plain(line[:40]).startswith(COMMAND):
             _refuse_look_alikes(line)
         raise Refusal(
             f"the comment does not start with {COMMAND}; "
@@ -503,6 +502,8 @@ def check_against_repo(
 
 
 def _parse_comment_command(args: argparse.Namespace) -> int:
+    if args.compiled_output and not args.repo:
+        raise Refusal("--compiled-output needs --repo (the checkout to compile)")
     data = sys.stdin.buffer.read(MAX_COMMENT_BYTES + 1)
     if len(data) > MAX_COMMENT_BYTES:
         raise Refusal(
@@ -514,8 +515,6 @@ def _parse_comment_command(args: argparse.Namespace) -> int:
     except UnicodeDecodeError as exc:
         raise Refusal(f"the comment is not UTF-8 text (byte {exc.start})") from None
     request = parse_comment(body)
-    if args.compiled_output and not args.repo:
-        raise Refusal("--compiled-output needs --repo (the checkout to compile)")
     if args.repo:
         output = os.path.abspath(args.compiled_output) if args.compiled_output else None
         check_against_repo(
