@@ -5,7 +5,8 @@ import json
 import joblib
 import numpy as np
 
-from {{ cookiecutter.package_name }} import data, evaluate
+from {{ cookiecutter.package_name }} import data
+from {{ cookiecutter.package_name }} import evaluate
 
 LABELS = ["setosa", "versicolor", "virginica"]
 

@@ -7,6 +7,7 @@ import yaml
 from kfp import compiler
 
 ROOT = Path(__file__).resolve().parent.parent
+SLUG = "{{ cookiecutter.project_slug }}"
 
 
 def test_pipeline_compiles_with_download_wired_into_train(tmp_path):
@@ -24,4 +25,4 @@ def test_pipeline_compiles_with_download_wired_into_train(tmp_path):
         "outputArtifactKey": "file",
         "producerTask": "lakefs-download-file",
     }
-    assert compiled["pipelineInfo"]["name"] == "{{ cookiecutter.project_slug }}"
+    assert compiled["pipelineInfo"]["name"] == SLUG

@@ -1,0 +1,332 @@
+"""Bake every option combination: exact file set, no leftover Jinja, all parses.
+
+Cheap (no installs): the full gates of a generated project are in
+test_template_gates.py. Each bake prints its answers, so a failing combination
+can be reproduced with `cookiecutter --no-input . key=value ...`.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO_ROOT, TEMPLATE_SLUG_DIR, bake
+
+LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")
+PYTHONS = ("3.10", "3.11", "3.12", "3.13")
+
+# Every generated file but the optional ones (LICENSE, .github/, .tekton/).
+BASE_FILES = {
+    ".flake8",
+    ".gitignore",
+    ".pre-commit-config.yaml",
+    "Makefile",
+    "README.md",
+    "profiles.yaml",
+    "pyproject.toml",
+    "src/{pkg}/__init__.py",
+    "src/{pkg}/data.py",
+    "src/{pkg}/evaluate.py",
+    "src/{pkg}/regression.py",
+    "src/{pkg}/train.py",
+    "tests/conftest.py",
+    "tests/model/regression_cases.jsonl",
+    "tests/model/test_regression_cases.py",
+    "tests/test_data.py",
+    "tests/test_download_component.py",
+    "tests/test_evaluate.py",
+    "tests/test_pipeline.py",
+    "tests/test_regression.py",
+    "tests/test_train.py",
+    "tests/test_train_component.py",
+    "workflows/README.md",
+    "workflows/iris_pipeline.py",
+    "workflows/components/docker-compose.yaml",
+    "workflows/components/lakefs-download-file/Dockerfile",
+    "workflows/components/lakefs-download-file/component.yaml",
+    "workflows/components/lakefs-download-file/requirements.txt",
+    "workflows/components/lakefs-download-file/src/download.py",
+    "workflows/components/train-ormb-component/Dockerfile",
+    "workflows/components/train-ormb-component/README.md",
+    "workflows/components/train-ormb-component/component.yaml",
+    "workflows/components/train-ormb-component/requirements.txt",
+    "workflows/components/train-ormb-component/src/train.py",
+}
+
+
+def tekton_files() -> set[str]:
+    """The .tekton/ files, read from the template (their content is CI's)."""
+    folder = TEMPLATE_SLUG_DIR / ".tekton"
+    return {
+        f".tekton/{path.relative_to(folder).as_posix()}"
+        for path in folder.rglob("*")
+        if path.is_file()
+    }
+
+
+def expected_files(answers: dict, package: str) -> set[str]:
+    """The exact file set a bake with `answers` must produce."""
+    files = {name.format(pkg=package) for name in BASE_FILES}
+    if answers["license"] != "Proprietary":
+        files.add("LICENSE")
+    if answers["use_github_actions"]:
+        files.add(".github/workflows/ci.yml")
+    if answers["use_tekton"]:
+        files |= tekton_files()
+    return files
+
+
+def generated_files(project: Path) -> set[str]:
+    """Every file of a baked project, relative and with '/' separators."""
+    return {
+        path.relative_to(project).as_posix()
+        for path in project.rglob("*")
+        if path.is_file()
+    }
+
+
+def parse_file(path: Path) -> None:
+    """Parse `path` by its kind; raise when it does not parse."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix in (".yaml", ".yml"):
+        list(yaml.safe_load_all(text))
+    elif path.suffix == ".toml":
+        tomllib.loads(text)
+    elif path.suffix == ".json":
+        json.loads(text)
+    elif path.suffix == ".jsonl":
+        for line in text.splitlines():
+            json.loads(line)
+    elif path.suffix == ".py":
+        ast.parse(text, filename=str(path))
+
+
+def leftover_jinja(project: Path) -> list[str]:
+    """Files that still hold template syntax (GitHub's own `${{ }}` aside)."""
+    found = []
+    for name in sorted(generated_files(project)):
+        text = (project / name).read_text(encoding="utf-8").replace("${{", "$")
+        if any(marker in text for marker in ("{{", "{%", "{#")):
+            found.append(name)
+    return found
+
+
+COMBINATIONS = [
+    {
+        "use_tekton": tekton,
+        "use_github_actions": actions,
+        "license": license_,
+        # Cycled so that every Python version is baked with every option.
+        "python_version": PYTHONS[index % len(PYTHONS)],
+    }
+    for index, (tekton, actions, license_) in enumerate(
+        itertools.product((True, False), (True, False), LICENSES)
+    )
+]
+
+
+def combination_id(answers: dict) -> str:
+    return "-".join(
+        [
+            "tekton" if answers["use_tekton"] else "no-tekton",
+            "gha" if answers["use_github_actions"] else "no-gha",
+            answers["license"],
+            f"py{answers['python_version']}",
+        ]
+    )
+
+
+@pytest.mark.parametrize("answers", COMBINATIONS, ids=combination_id)
+def test_every_combination_bakes_exactly_and_parses(tmp_path, answers):
+    print("answers:", json.dumps(answers, sort_keys=True))
+    project = bake(tmp_path, **answers)
+    assert project.name == "iris-classifier"
+    assert generated_files(project) == expected_files(answers, "iris_classifier")
+    assert leftover_jinja(project) == []
+    for name in sorted(generated_files(project)):
+        parse_file(project / name)
+
+    version = answers["python_version"]
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["tool"]["black"]["target-version"] == [
+        "py" + version.replace(".", "")
+    ]
+    expected_license = answers["license"]
+    if expected_license == "Proprietary":
+        expected_license = "LicenseRef-Proprietary"
+    assert pyproject["project"]["license"] == expected_license
+    for component in ("lakefs-download-file", "train-ormb-component"):
+        dockerfile = project / "workflows/components" / component / "Dockerfile"
+        assert f"FROM python:{version}-slim" in dockerfile.read_text()
+
+    config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
+    ours = config["repos"][-1]
+    hook_ids = [hook["id"] for hook in ours["hooks"]]
+    assert ("check-tekton" in hook_ids) is answers["use_tekton"]
+    assert {"check-profiles", "check-components", "check-pipelines"} <= set(hook_ids)
+    assert ours["hooks"][-1] == {"id": "model-regression", "stages": ["pre-push"]}
+
+    if answers["use_github_actions"]:
+        workflow = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())
+        setup = workflow["jobs"]["checks"]["steps"][1]
+        assert setup["with"]["python-version"] == version
+        assert "${{ github.workflow }}" in workflow["concurrency"]["group"]
+    else:
+        assert not (project / ".github").exists()
+    if answers["license"] != "Proprietary":
+        license_text = (project / "LICENSE").read_text()
+        heading = {
+            "MIT": "MIT License",
+            "Apache-2.0": "Apache License",
+            "BSD-3-Clause": "BSD 3-Clause License",
+        }[answers["license"]]
+        assert heading in license_text.splitlines()[0] + license_text[:200]
+        assert "Ada Lovelace" in license_text
+    readme = (project / "README.md").read_text()
+    assert ("/run-pipeline" in readme) and (
+        (".tekton/README.md" in readme) is answers["use_tekton"]
+    )
+
+
+def test_default_project_follows_the_contract(baked_project):
+    """The keys other parts of the platform read are where CONTRACT.md says."""
+    pyproject = tomllib.loads((baked_project / "pyproject.toml").read_text())
+    gate = pyproject["tool"]["dsp"]["gate"]
+    assert gate["candidate"] == "artifacts/metrics.json"
+    assert gate["fallback_baseline"] == "artifacts/baseline_metrics.json"
+    assert gate["ties"] == "pass"
+    assert gate["metrics"]["accuracy"]["greater_is_better"] is True
+    regression = pyproject["tool"]["dsp"]["regression"]
+    assert regression["command"][:3] == [
+        "python",
+        "-m",
+        "iris_classifier.regression",
+    ]
+    assert regression["cases"] == "tests/model/regression_cases.jsonl"
+    assert pyproject["tool"]["coverage"]["report"]["fail_under"] == 100
+    assert "workflows/components/train-ormb-component/src" in (
+        pyproject["tool"]["coverage"]["run"]["source"]
+    )
+    profiles = yaml.safe_load((baked_project / "profiles.yaml").read_text())
+    assert profiles == {
+        "profiles": {
+            "name": "iris-classifier",
+            "admins": ["ada@example.com"],
+            "contributors": [],
+        }
+    }
+    first_line = (baked_project / "profiles.yaml").read_text().splitlines()[0]
+    assert first_line == (
+        "# yaml-language-server: $schema=https://raw.githubusercontent.com/"
+        "dsp-platform/dsp-template/v0.1.0/precommit_hooks/schemas/profiles.schema.json"
+    )
+    compose = yaml.safe_load(
+        (baked_project / "workflows/components/docker-compose.yaml").read_text()
+    )
+    for name, service in compose["services"].items():
+        component = yaml.safe_load(
+            (
+                baked_project / "workflows/components" / name / "component.yaml"
+            ).read_text()
+        )
+        image = component["implementation"]["container"]["image"]
+        assert service["image"] == image
+        assert image == f"harbor.example.com/dsp/iris-classifier-{name}:0.1.0"
+    for name in ("lakefs-download-file", "train-ormb-component"):
+        requirements = (
+            baked_project / "workflows/components" / name / "requirements.txt"
+        )
+        lines = requirements.read_text().split()
+        assert lines and all("==" in line for line in lines), lines
+    readme = (baked_project / "README.md").read_text()
+    for badge in ("unit--test-passing", "coverage-100%25", "linting-passing"):
+        assert badge in readme
+    assert "code%20formatting-passing" in readme and "pre--commit-enabled" in readme
+    makefile = (baked_project / "Makefile").read_text()
+    for target in ("help", "install", "lint", "format", "test", "train", "pipeline"):
+        assert f"\n{target}:" in "\n" + makefile
+
+
+def test_make_help_lists_every_target(baked_project):
+    result = subprocess.run(
+        ["make", "--no-print-directory", "help"],
+        cwd=baked_project,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    targets = [line.split()[0] for line in result.stdout.splitlines()]
+    assert targets[:7] == ["help", "install", "lint", "format", "test", "train"] + [
+        "regression"
+    ]
+    assert "pipeline" in targets
+
+
+HOSTILE = {
+    "project_name": "Café \"Quoted\" 'Single' \\Back\\slash ../x $(id) a: b #c",
+    "description": "Ends in a backslash \\ with \"quotes\", '''triples''', <html> & ü",
+    "author_name": 'O\'Brien "Bob" \\ Ünïcode',
+    "admins": "ada@example.com,o'brien@example.com",
+    "contributors": "carol@example.com , dave@example.org",
+}
+
+
+def test_hostile_answers_come_out_quoted_everywhere(tmp_path):
+    print("answers:", json.dumps(HOSTILE, sort_keys=True))
+    project = bake(tmp_path, **HOSTILE)
+    assert project.name == "cafe-quoted-single-back-slash-x-id-a-b-c"
+    assert leftover_jinja(project) == []
+    for name in sorted(generated_files(project)):
+        parse_file(project / name)
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["project"]["description"] == HOSTILE["description"]
+    assert pyproject["project"]["authors"] == [
+        {"name": HOSTILE["author_name"], "email": "ada@example.com"}
+    ]
+    profiles = yaml.safe_load((project / "profiles.yaml").read_text())["profiles"]
+    assert profiles["admins"] == ["ada@example.com", "o'brien@example.com"]
+    assert profiles["contributors"] == ["carol@example.com", "dave@example.org"]
+    component = yaml.safe_load(
+        (
+            project / "workflows/components/train-ormb-component/component.yaml"
+        ).read_text()
+    )
+    assert component["metadata"]["annotations"]["author"] == HOSTILE["author_name"]
+    assert f"# {HOSTILE['project_name']}\n" in (project / "README.md").read_text()
+    assert HOSTILE["author_name"] in (project / "LICENSE").read_text()
+
+
+def test_template_syntax_in_an_answer_is_refused_not_rendered(tmp_path):
+    # Interactive answers are not rendered by cookiecutter, so the hook must stop
+    # them; given on the command line cookiecutter renders them first ("49").
+    from cookiecutter.exceptions import FailedHookException
+
+    with pytest.raises(FailedHookException):
+        bake(tmp_path, project_name="x", description="{% raw %}{{ 7*7 }}{% endraw %}")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_longest_names_stay_within_the_line_length(tmp_path):
+    """A 63-character slug and package still give black- and flake8-clean code."""
+    project = bake(tmp_path, project_name="Iris " + "x" * 80)
+    assert len(project.name) == 63
+    package = project.name.replace("-", "_")
+    assert (project / "src" / package / "train.py").is_file()
+    for tool in (["black", "--check", "-q", "."], ["flake8"]):
+        result = subprocess.run(
+            [sys.executable, "-m", *tool], cwd=project, capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_template_folder_is_named_by_the_slug():
+    assert TEMPLATE_SLUG_DIR.is_dir()
+    assert REPO_ROOT.joinpath("cookiecutter.json").is_file()
