@@ -238,8 +238,22 @@ def _plain_http(host: str, insecure: bool) -> bool:
 
 
 def _client(host: str, insecure: bool) -> Any:
-    import oras.client  # only when talking to a registry
+    """An ORAS client, after one quick probe of ``/v2/``.
 
+    oras retries a failed connection with back-off for about two minutes; an
+    unreachable registry should be one clear line at once instead.
+    """
+    import oras.client  # only when talking to a registry
+    import requests
+
+    url = f"{_scheme(host, insecure)}://{host}/v2/"
+    try:
+        requests.get(url, timeout=10)
+    except requests.RequestException as exc:
+        raise Refusal(
+            f"cannot reach the registry at {url} ({type(exc).__name__}); is it "
+            "running, and does it speak https (else --insecure)?"
+        )
     return oras.client.OrasClient(hostname=host, insecure=_plain_http(host, insecure))
 
 
