@@ -392,6 +392,29 @@ def prune_plan(
     return [plan[k] for k in sorted(plan)]
 
 
+def owner_change(
+    live: Iterable[dict[str, Any]], rendered: Sequence[dict[str, Any]]
+) -> tuple[str, str] | None:
+    """``(live owner, rendered owner)`` when applying would change the Profile's owner.
+
+    Kubeflow's profile controller keeps a namespace only for the owner named in
+    its ``owner`` annotation: a Profile whose owner changed fails to reconcile
+    and the old owner keeps their admin access, so the change needs a cluster
+    admin, not a silent apply.
+    """
+    profile = rendered[0]
+    wanted = identity(profile)
+    for resource in live:
+        if identity(resource) != wanted:
+            continue
+        spec = resource.get("spec")
+        owner = spec.get("owner") if isinstance(spec, dict) else None
+        name = owner.get("name") if isinstance(owner, dict) else None
+        if isinstance(name, str) and name != profile["spec"]["owner"]["name"]:
+            return name, profile["spec"]["owner"]["name"]
+    return None
+
+
 # --- the command ---------------------------------------------------------
 
 
@@ -433,7 +456,8 @@ def configure_onboard(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--prune-plan",
         action="store_true",
-        help="list the live resources to delete instead of rendering",
+        help="list the live resources to delete instead of rendering (refused "
+        "when the profile's owner would change)",
     )
     parser.add_argument(
         "--current",
@@ -478,7 +502,17 @@ def run_onboard(args: argparse.Namespace) -> int:
     )
     profile = resources[0]["metadata"]["name"]
     if args.prune_plan:
-        plan = prune_plan(live_resources(args.current), resources, profile)
+        live = live_resources(args.current)
+        change = owner_change(live, resources)
+        if change:
+            raise Refusal(
+                f"{args.profiles}: the first admin of profile {profile!r} changed from "
+                f"{change[0]!r} to {change[1]!r}; Kubeflow does not hand an existing "
+                "namespace to a new owner: put the old owner first again, or have a "
+                f"cluster admin run 'kubectl annotate namespace {profile} "
+                f"owner={change[1]} --overwrite' and re-run onboarding"
+            )
+        plan = prune_plan(live, resources, profile)
         if args.format == "names":
             sys.stdout.write("".join(item["ref"] + "\n" for item in plan))
         else:

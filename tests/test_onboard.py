@@ -776,11 +776,14 @@ def substitute(value: str, variables: dict[str, str]) -> str:
     return re.sub(r"\$\(([a-z][\w.-]*)\)", one, value)
 
 
-def run_pipeline(pipeline: dict, repo: Path, tmp_path: Path, branch_tip: str) -> list:
+def run_pipeline(
+    pipeline: dict, repo: Path, tmp_path: Path, branch_tip: str, live: Path = LIVE
+) -> tuple[list[str], str | None]:
     """Run the Pipeline as Tekton would (params, results, ``when``, each step's
-    script with sh and its env), after the clone, with kubectl and git faked.
+    script with sh and its env, stopping at the first failure), after the
+    clone, with kubectl and git faked.
 
-    Returns the kubectl calls, one string each."""
+    Returns the kubectl calls, one string each, and the failed step's stderr."""
     import shutil
     import subprocess
     import sys
@@ -826,7 +829,7 @@ def run_pipeline(pipeline: dict, repo: Path, tmp_path: Path, branch_tip: str) ->
             env = {
                 "PATH": f"{fake_bin}:/usr/bin:/bin",
                 "KUBECTL_LOG": str(log),
-                "LIVE_STATE": str(LIVE),
+                "LIVE_STATE": str(live),
                 "BRANCH_TIP": branch_tip,
                 "HOME": str(tmp_path),
             }
@@ -844,11 +847,12 @@ def run_pipeline(pipeline: dict, repo: Path, tmp_path: Path, branch_tip: str) ->
                 text=True,
                 timeout=60,
             )
-            assert done.returncode == 0, (task["name"], step["name"], done.stderr)
+            if done.returncode:
+                return log.read_text().splitlines(), done.stderr
         for result in spec.get("results", []):
             value = (result_dir / result["name"]).read_text()
             values[f"tasks.{task['name']}.results.{result['name']}"] = value
-    return log.read_text().splitlines()
+    return log.read_text().splitlines(), None
 
 
 def test_pipeline_steps_run_end_to_end_with_kubectl_faked(
@@ -859,18 +863,21 @@ def test_pipeline_steps_run_end_to_end_with_kubectl_faked(
     The baked project lists one admin and no contributors: the live state from
     the fixture still holds bob's and carol's access, which must go, while
     KFAM's binding for dave and another profile's binding stay."""
-    calls = run_pipeline(onboarding["Pipeline"], baked_project, tmp_path, PUSHED)
+    calls, failed = run_pipeline(
+        onboarding["Pipeline"], baked_project, tmp_path, PUSHED
+    )
+    assert failed is None
     ns = "iris-classifier"
     selector = onboard.selector(ns)
     manifests = tmp_path / "ws" / "onboarding"
     assert calls == [
+        "get profiles.kubeflow.org,rolebindings.rbac.authorization.k8s.io,"
+        f"authorizationpolicies.security.istio.io -n {ns} -l {selector} -o yaml",
         f"apply -f {manifests}/profile-{ns}.yaml",
         f"get namespace {ns}",
         f"apply -f {manifests} --prune -l {selector} "
         "--prune-allowlist=rbac.authorization.k8s.io/v1/RoleBinding "
         "--prune-allowlist=security.istio.io/v1beta1/AuthorizationPolicy",
-        "get rolebindings.rbac.authorization.k8s.io,"
-        f"authorizationpolicies.security.istio.io -n {ns} -l {selector} -o yaml",
         f"delete -n {ns} --ignore-not-found "
         "rolebinding.rbac.authorization.k8s.io/user-bob-example-com-clusterrole-edit "
         "authorizationpolicy.security.istio.io/user-bob-example-com-clusterrole-edit "
@@ -884,8 +891,8 @@ def test_a_superseded_run_applies_nothing(onboarding, baked_project, tmp_path):
     """Runs are not serialised: when the default branch has moved on, the older
     run must not overwrite (re-grant) what the newer one applies."""
     newer = "0" * 40
-    calls = run_pipeline(onboarding["Pipeline"], baked_project, tmp_path, newer)
-    assert calls == []
+    calls, failed = run_pipeline(onboarding["Pipeline"], baked_project, tmp_path, newer)
+    assert (calls, failed) == ([], None)
     current = tmp_path / "results" / "still-current" / "current"
     assert current.read_text() == "false"
 
@@ -983,3 +990,65 @@ def test_dsp_onboard_does_not_import_kfp():
     assert done.returncode == 0, done.stderr
     assert done.stderr == "[]"
     assert done.stdout.startswith("---\napiVersion: kubeflow.org/v1\nkind: Profile\n")
+
+
+OWNED_BY_ALICE = """\
+apiVersion: v1
+kind: List
+items:
+  - apiVersion: kubeflow.org/v1
+    kind: Profile
+    metadata:
+      name: iris-classifier
+      labels:
+        app.kubernetes.io/managed-by: dsp-onboard
+        dsp-onboard/profile: iris-classifier
+    spec:
+      owner: {kind: User, name: alice@example.com}
+"""
+
+
+def test_an_owner_change_stops_the_run_before_anything_is_applied(
+    onboarding, baked_project, tmp_path
+):
+    """Kubeflow keeps a namespace for the owner in its annotation: a new first
+    admin would leave the Profile failing and the old owner with admin access."""
+    live = tmp_path / "live-profile.yaml"
+    live.write_text(OWNED_BY_ALICE)  # the baked project's first admin is ada
+    calls, failed = run_pipeline(
+        onboarding["Pipeline"], baked_project, tmp_path, PUSHED, live
+    )
+    assert [c.split()[0] for c in calls] == ["get"]  # listed, nothing applied
+    assert "changed from 'alice@example.com' to 'ada@example.com'" in failed
+    assert "kubectl annotate namespace iris-classifier owner=ada@example.com" in failed
+
+
+def test_prune_plan_refuses_an_owner_change_and_accepts_the_same_owner(
+    tmp_path, capsys
+):
+    live = tmp_path / "live.yaml"
+    live.write_text(OWNED_BY_ALICE)
+    code, out, err = run_dsp(
+        capsys, "--profiles", str(EXAMPLE), "--prune-plan", "--current", str(live)
+    )
+    assert (code, err) == (0, "")  # alice owns it, and still comes first
+    assert json.loads(out)["delete"] == []
+    new_owner = write_profiles(
+        tmp_path / "profiles.yaml",
+        "iris-classifier",
+        ["carol.smith@example.com", "alice@example.com"],
+        ["bob@example.com"],
+    )
+    code, out, err = run_dsp(
+        capsys, "--profiles", str(new_owner), "--prune-plan", "--current", str(live)
+    )
+    assert (code, out) == (1, "")
+    assert err.count("\n") == 1
+    assert "from 'alice@example.com' to 'carol.smith@example.com'" in err
+    # another profile's Profile, or one with no owner, is no owner change
+    other = OWNED_BY_ALICE.replace("name: iris-classifier", "name: other")
+    live.write_text(other + "  - {apiVersion: kubeflow.org/v1, kind: Profile}\n")
+    code, _, err = run_dsp(
+        capsys, "--profiles", str(new_owner), "--prune-plan", "--current", str(live)
+    )
+    assert (code, err) == (0, "")
