@@ -436,6 +436,14 @@ def test_adopt_python_package_keeps_every_byte_and_cruft_updates_it(
     # leaves it untouched, with the template's hunk in a .rej file.
     with open(own_template / SLUG_DIR / "pyproject.toml", "a") as handle:
         handle.write("\n# template change to a kept file\n")
+    # A line appended to the template's .gitignore applies to the merged one
+    # when the template's last lines are the merged file's last lines too.
+    template_ignore = (own_template / SLUG_DIR / ".gitignore").read_text()
+    merged_ignore = (repo / ".gitignore").read_text()
+    context_matches = merged_ignore.endswith(
+        "".join(template_ignore.splitlines(keepends=True)[-3:])
+    )
+    (own_template / SLUG_DIR / ".gitignore").write_text(template_ignore + "mlruns/\n")
     changed = _change_template(own_template, result["added"])
     assert cruft(repo, "check").returncode != 0
     updated = cruft(repo, "update", "-y")
@@ -443,6 +451,11 @@ def test_adopt_python_package_keeps_every_byte_and_cruft_updates_it(
     assert (repo / "pyproject.toml").read_bytes() == before["pyproject.toml"]
     rejected = (repo / "pyproject.toml.rej").read_text()
     assert "+# template change to a kept file" in rejected
+    if context_matches:
+        assert (repo / ".gitignore").read_text() == merged_ignore + "mlruns/\n"
+    else:
+        assert "+mlruns/" in (repo / ".gitignore.rej").read_text()
+        assert (repo / ".gitignore").read_text() == merged_ignore
     _assert_update_arrived(repo, changed)
 
 
