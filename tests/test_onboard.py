@@ -664,6 +664,18 @@ def test_cel_skips_other_pushes(onboarding, corpus):
     assert not accepts(deleted)
 
 
+def test_cel_runs_on_a_force_push_to_the_default_branch(onboarding, corpus):
+    """A force push can drop a commit that changed profiles.yaml without
+    listing the file: onboarding runs (it is idempotent)."""
+    accepts = cel_filter(onboarding)
+    forced = push_with(corpus, {"modified": ["README.md"]})
+    assert not accepts(forced)
+    forced["forced"] = True
+    assert accepts(forced)
+    forced["ref"] = "refs/heads/feature"
+    assert not accepts(forced)
+
+
 def test_binding_reads_fields_every_push_payload_has(onboarding, corpus):
     params = onboarding["TriggerBinding"]["spec"]["params"]
     fields = {p["name"]: p["value"] for p in params}
