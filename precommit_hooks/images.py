@@ -25,7 +25,7 @@ from .findings import Refusal, print_json
 _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 # Characters an image reference can hold; anything else is not ours to edit.
 _IMAGE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]*")
-_PLAIN_SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/@+-]*(:[A-Za-z0-9_][\w.-]*)?")
+_PLAIN_SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/@:+-]*")
 
 
 @dataclass
