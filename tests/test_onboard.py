@@ -1064,3 +1064,33 @@ def test_prune_plan_refuses_an_owner_change_and_accepts_the_same_owner(
         capsys, "--profiles", str(new_owner), "--prune-plan", "--current", str(live)
     )
     assert (code, err) == (0, "")
+
+
+def test_a_project_baked_with_people_onboards_them(tmp_path, capsys):
+    """From cookiecutter's answers to manifests: the generated profiles.yaml
+    (real cookiecutter) through the real dsp onboard."""
+    from conftest import bake
+
+    project = bake(
+        tmp_path,
+        project_name="Churn Model",
+        admins="lead@example.com, Second.Admin@example.com",
+        contributors="bob@example.com, carol.smith+ml@example.org",
+    )
+    code, out, err = run_dsp(capsys, "--profiles", str(project / "profiles.yaml"))
+    assert (code, err) == (0, "")
+    docs = list(yaml.safe_load_all(out))
+    profile, *members = docs
+    assert profile["metadata"]["name"] == "churn-model"
+    assert profile["spec"]["owner"]["name"] == "lead@example.com"
+    roles = sorted(
+        (d["metadata"]["annotations"]["user"], d["roleRef"]["name"])
+        for d in members
+        if d["kind"] == "RoleBinding"
+    )
+    assert roles == [
+        ("Second.Admin@example.com", "kubeflow-admin"),
+        ("bob@example.com", "kubeflow-edit"),
+        ("carol.smith+ml@example.org", "kubeflow-edit"),
+    ]
+    assert sum(d["kind"] == "AuthorizationPolicy" for d in members) == 3
