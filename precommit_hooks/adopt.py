@@ -80,12 +80,15 @@ class Plan:
 
 
 def _git(repo_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["git", "-C", str(repo_dir), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    try:
+        return subprocess.run(
+            ["git", "-C", str(repo_dir), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise Refusal("git is not installed: dsp adopt and cruft need it") from None
 
 
 def git_toplevel(path: Path) -> Path | None:
@@ -158,8 +161,12 @@ def _quiet_rendering(live: bool) -> Iterator[None]:
     held = None if live else tempfile.TemporaryFile()
     os.dup2(2 if held is None else held.fileno(), 1)
     failed = True
+    # Python-level prints follow fd 1 when held; prompts must show when live.
+    redirect = (
+        contextlib.redirect_stdout(sys.stderr) if live else contextlib.nullcontext()
+    )
     try:
-        with contextlib.redirect_stdout(sys.stderr if held is None else sys.stdout):
+        with redirect:
             yield
         failed = False
     finally:
@@ -611,7 +618,12 @@ def plan_adoption(rendered: Path, repo_dir: Path, workdir: Path) -> Plan:
             plan.changes.append(Change(name, theirs, mode=mode))
             continue
         if target.is_symlink() or not target.is_file():
-            kind = "a symbolic link" if target.is_symlink() else "not a regular file"
+            if target.is_symlink():
+                kind = "a symbolic link"
+            elif target.is_dir():
+                kind = "a folder where the template has a file"
+            else:
+                kind = "not a regular file"
             plan.conflicts.append(
                 {"path": name, "reason": f"{name} is {kind}; kept as it is", "diff": ""}
             )
@@ -718,9 +730,13 @@ def apply_plan(plan: Plan, repo_dir: Path) -> None:
                 f"for {', '.join(problems)}: check them with git status"
             )
         raise Refusal(message) from None
+    except BaseException:  # Ctrl-C midway: undo too, then let it through
+        _roll_back(staged, renamed, created_dirs)
+        raise
     for _temp, _target, _change, backup in staged:
         if backup is not None:
-            backup.unlink()
+            with contextlib.suppress(OSError):  # all is written; a stray backup
+                backup.unlink()
 
 
 def _roll_back(
@@ -809,7 +825,6 @@ def adopt(
     allow_dirty: bool = False,
 ) -> dict[str, Any]:
     """Adopt the template into ``repo_dir``; return the :func:`summary`."""
-
     if not repo_dir.is_dir():
         raise Refusal(
             f"{repo_dir} is not a folder: give the project's folder as REPO_DIR"

@@ -771,12 +771,14 @@ def test_plan_reports_paths_it_must_not_write_as_conflicts(tmp_path: Path) -> No
             "docs/index.md": "# docs\n",
             "README.md": "# same\n",
             "data/.gitkeep": "",
+            "Makefile": "all:\n",
             ".pre-commit-config.yaml": TEMPLATE_PRECOMMIT,
         },
     )
     _write(
         repo,
         {
+            "Makefile/README": "a folder where the template has a file\n",
             "src": "a file where the template has a folder\n",
             "README.md": "# same\n",
             ".pre-commit-config.yaml": "repos: [\n",
@@ -792,6 +794,9 @@ def test_plan_reports_paths_it_must_not_write_as_conflicts(tmp_path: Path) -> No
         "src is a file where the template has a folder"
     )
     assert reasons["docs/index.md"] == "docs is a symbolic link"
+    assert reasons["Makefile"] == (
+        "Makefile is a folder where the template has a file; kept as it is"
+    )
     assert reasons[".pre-commit-config.yaml"].startswith(
         "cannot merge automatically: your .pre-commit-config.yaml is not valid YAML"
     )
