@@ -762,6 +762,10 @@ def test_readme_documents_onboarding_and_its_rbac(baked_project, onboarding):
     assert ("security.istio.io", "authorizationpolicies") in granted
     subject = kinds["ClusterRoleBinding"]["subjects"][0]
     assert subject["name"] == kinds["ServiceAccount"]["metadata"]["name"]
+    # and the project's own README sends readers there
+    readme = (baked_project / "README.md").read_text(encoding="utf-8")
+    access = readme.split("\n## Who has access\n", 1)[1].split("\n## ", 1)[0]
+    assert "profiles.yaml" in access and "[.tekton/README.md]" in access
 
 
 FAKE_KUBECTL = """#!/bin/sh
