@@ -263,10 +263,19 @@ def _pipeline_command(args: argparse.Namespace) -> int:
         )
     if args.action in ("upload", "run") and not os.path.isfile(args.package):
         raise Refusal(f"pipeline package {args.package} not found; compile it first")
+    # the names and options are checked before anything is sent
     if args.action == "upload":
-        # the names are checked before anything is sent
         versions.version_name(
             args.branch, args.sha, args.pipeline_name, args.default_branch
+        )
+    if args.action == "prune":
+        versions.versions_to_prune(
+            [],
+            branch=args.branch,
+            keep=args.keep,
+            pipeline=args.pipeline_name,
+            default_branch=args.default_branch,
+            sha=args.sha,
         )
     token = os.environ.get(args.token_env) if args.token_env else None
     with _kfp_errors(args.host, what):
