@@ -813,6 +813,28 @@ def summary(
     }
 
 
+def _subfolder_notes(plan: Plan, repo_dir: Path) -> list[str]:
+    """What only works at the top of a git repository, when REPO_DIR is not it."""
+    toplevel = git_toplevel(repo_dir)
+    if toplevel is None or toplevel == repo_dir:
+        return []
+    paths = {c.path for c in plan.changes}
+    notes = []
+    if PRECOMMIT_CONFIG in paths:
+        notes.append(
+            f"pre-commit reads only {toplevel / PRECOMMIT_CONFIG}: copy the hooks of "
+            f"{PRECOMMIT_CONFIG} there, or run `pre-commit run -c "
+            f"{(repo_dir / PRECOMMIT_CONFIG).relative_to(toplevel)}`"
+        )
+    if any(path.startswith(".github/workflows/") for path in paths):
+        notes.append(
+            f"GitHub runs workflows only from {toplevel / '.github/workflows'}: "
+            "move the added ones there and set their working-directory to "
+            f"{repo_dir.relative_to(toplevel)}"
+        )
+    return notes
+
+
 def adopt(
     repo_dir: Path,
     *,
@@ -850,17 +872,7 @@ def adopt(
         )
         state = json.loads((rendered / CRUFT_FILE).read_text(encoding="utf-8"))
         plan = plan_adoption(rendered, repo_dir, workdir)
-    toplevel = git_toplevel(repo_dir)
-    if (
-        toplevel is not None
-        and toplevel != repo_dir
-        and any(c.path == PRECOMMIT_CONFIG for c in plan.changes)
-    ):
-        plan.notes.append(
-            f"pre-commit reads only {toplevel / PRECOMMIT_CONFIG}: copy the hooks of "
-            f"{PRECOMMIT_CONFIG} there, or run `pre-commit run -c "
-            f"{(repo_dir / PRECOMMIT_CONFIG).relative_to(toplevel)}`"
-        )
+    plan.notes.extend(_subfolder_notes(plan, repo_dir))
     if not dry_run:
         apply_plan(plan, repo_dir)
     return summary(plan, repo_dir, dry_run, state)

@@ -510,6 +510,40 @@ def test_a_project_made_with_cruft_create_gets_template_changes_with_cruft_updat
     _assert_update_arrived(project, changed)
 
 
+def test_adopt_an_older_template_release_with_answers_from_a_config_file(
+    python_package: tuple[Path, dict[str, bytes]], own_template: Path, tmp_path: Path
+) -> None:
+    repo, _files = python_package
+    git(own_template, "tag", "v1")
+    released = git(own_template, "rev-parse", "v1").strip()
+    changed = _change_template(own_template, [".flake8", "Makefile"])
+    config = tmp_path / "cookiecutterrc.yaml"
+    config.write_text('default_context:\n  project_name: "From Config"\n')
+
+    done = dsp_adopt(
+        "--no-input",
+        "--template",
+        str(own_template),
+        "--checkout",
+        "v1",
+        "--config-file",
+        str(config),
+        str(repo),
+    )
+    assert done.returncode == 0, done.stderr
+    state = json.loads((repo / ".cruft.json").read_text())
+    assert (state["checkout"], state["commit"]) == ("v1", released)
+    assert state["context"]["cookiecutter"]["project_name"] == "From Config"
+    assert (repo / "src" / "from_config" / "__init__.py").is_file()
+    assert not (repo / "docs" / "ADOPTED.md").exists()  # not in v1
+
+    commit_all(repo, "adopt the dsp template v1")
+    assert cruft(repo, "check").returncode != 0  # the template moved on
+    updated = cruft(repo, "update", "-y")
+    assert updated.returncode == 0, updated.stdout + updated.stderr
+    _assert_update_arrived(repo, changed)
+
+
 # --------------------------------------------------------------------------
 # a monorepo with the project in a subfolder
 # --------------------------------------------------------------------------
@@ -547,6 +581,8 @@ def test_adopt_into_a_monorepo_subfolder(own_template: Path, tmp_path: Path) -> 
     assert ".gitignore" in {m["path"] for m in result["merged"]}
     assert (project / ".cruft.json").is_file()
     assert any("pre-commit reads only" in note for note in result["notes"])
+    if any(path.startswith(".github/workflows/") for path in result["added"]):
+        assert any("GitHub runs workflows only from" in n for n in result["notes"])
     # Nothing outside the subfolder changed (the work in progress aside).
     now = {r: s for r, s in tree_state(mono).items() if not r.startswith("ml/")}
     del now["services/api/main.go"], outside["services/api/main.go"]
@@ -839,3 +875,25 @@ def test_default_template_is_the_source_checkout(
         adopt_module.default_template()  # not a git repository: cruft could not clone
     git(checkout, "init", "-q")
     assert adopt_module.default_template() == str(checkout.resolve())
+
+
+def test_subfolder_notes_name_what_only_works_at_the_top(tmp_path: Path) -> None:
+    sub = tmp_path / "ml" / "iris"
+    sub.mkdir(parents=True)
+    git(tmp_path, "init", "-q")
+    plan = adopt_module.Plan(
+        changes=[
+            adopt_module.Change(".github/workflows/ci.yml", b""),
+            adopt_module.Change(".pre-commit-config.yaml", b""),
+        ]
+    )
+    notes = adopt_module._subfolder_notes(plan, sub.resolve())
+    top = tmp_path.resolve()
+    assert notes == [
+        f"pre-commit reads only {top}/.pre-commit-config.yaml: copy the hooks of "
+        ".pre-commit-config.yaml there, or run `pre-commit run -c "
+        "ml/iris/.pre-commit-config.yaml`",
+        f"GitHub runs workflows only from {top}/.github/workflows: move the added "
+        "ones there and set their working-directory to ml/iris",
+    ]
+    assert adopt_module._subfolder_notes(plan, top) == []
