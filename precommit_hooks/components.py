@@ -461,13 +461,19 @@ def check_v1(ctx: Context, spec: dict) -> None:
 # ------------------------------------------------------ compiled v2 format
 
 
+def _mapping(container: Any, key: str) -> dict:
+    """``container[key]`` when both are mappings, else ``{}``.
+
+    A wrong shape in compiled YAML is kfp's to report (its loader rejects it);
+    these checks only follow the references that are there.
+    """
+    value = container.get(key) if isinstance(container, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
 def _definitions(component: Any, side: str) -> dict[str, set[str]]:
-    defs = component.get(side) if isinstance(component, dict) else None
-    defs = defs if isinstance(defs, dict) else {}
-    return {
-        kind: set(defs.get(kind) or {}) if isinstance(defs.get(kind), dict) else set()
-        for kind in ("parameters", "artifacts")
-    }
+    defs = _mapping(component, side)
+    return {kind: set(_mapping(defs, kind)) for kind in ("parameters", "artifacts")}
 
 
 def check_v2(ctx: Context, spec: dict) -> None:
@@ -480,44 +486,34 @@ def check_v2(ctx: Context, spec: dict) -> None:
             "component-v2",
             "compiled YAML needs pipelineInfo.name (a string); recompile it with kfp",
         )
-    components = spec.get("components") or {}
-    executors = (spec.get("deploymentSpec") or {}).get("executors") or {}
-    if not isinstance(components, dict) or not isinstance(executors, dict):
+    components = _mapping(spec, "components")
+    executors = _mapping(_mapping(spec, "deploymentSpec"), "executors")
+    if not isinstance(spec.get("root"), dict):
         ctx.add(
-            _pos(spec, "components"),
+            getattr(spec, "pos", None),
             "component-v2",
-            "components and deploymentSpec.executors must be mappings",
+            "compiled YAML has no root mapping; recompile it with kfp",
         )
-        return
-    root = spec.get("root")
-    if not isinstance(root, dict):
-        ctx.add(
-            spec.pos if hasattr(spec, "pos") else None,
-            "component-v2",
-            "compiled YAML has no root; recompile it with kfp",
-        )
-        return
     users: dict[str, list[str]] = {}
     for name, component in components.items():
-        if not isinstance(component, dict):
+        label = component.get("executorLabel") if isinstance(component, dict) else None
+        if label is None:
             continue
-        label = component.get("executorLabel")
-        if label is not None:
-            if label not in executors:
-                ctx.add(
-                    _pos(component, "executorLabel"),
-                    "component-v2",
-                    f"component {name!r} runs executor {label!r}, which "
-                    "deploymentSpec.executors does not define"
-                    + _did_you_mean(label, executors),
-                )
-            else:
-                users.setdefault(label, []).append(name)
-    for owner, body in [("root", root)] + list(components.items()):
+        if not isinstance(label, str) or label not in executors:
+            ctx.add(
+                _pos(component, "executorLabel"),
+                "component-v2",
+                f"component {name!r} runs executor {label!r}, which "
+                "deploymentSpec.executors does not define"
+                + _did_you_mean(str(label), executors),
+            )
+        else:
+            users.setdefault(label, []).append(name)
+    for owner, body in [("root", spec.get("root"))] + list(components.items()):
         _check_dag(ctx, owner, body, components)
     for label, executor in executors.items():
-        container = executor.get("container") if isinstance(executor, dict) else None
-        if not isinstance(container, dict):
+        container = _mapping(executor, "container")
+        if not container:
             continue
         image = _check_image(ctx, container, in_project=ctx.in_project)
         for name in users.get(label, []):
@@ -527,40 +523,39 @@ def check_v2(ctx: Context, spec: dict) -> None:
 
 
 def _check_dag(ctx: Context, owner: str, body: Any, components: dict) -> None:
-    dag = body.get("dag") if isinstance(body, dict) else None
-    tasks = dag.get("tasks") if isinstance(dag, dict) else None
-    if not isinstance(tasks, dict):
-        return
+    tasks = _mapping(_mapping(body, "dag"), "tasks")
     inputs = _definitions(body, "inputDefinitions")
     for task_name, task in tasks.items():
         if not isinstance(task, dict):
             continue
-        ref = (task.get("componentRef") or {}).get("name")
-        if ref not in components:
+        ref = _mapping(task, "componentRef").get("name")
+        if not isinstance(ref, str) or ref not in components:
             ctx.add(
                 _pos(task, "componentRef"),
                 "component-v2",
                 f"task {task_name!r} in {owner} refers to component {ref!r}, "
-                "which components does not define" + _did_you_mean(ref, components),
+                "which components does not define"
+                + _did_you_mean(str(ref), components),
             )
-        for dep in task.get("dependentTasks") or []:
-            if dep not in tasks:
+        dependencies = task.get("dependentTasks")
+        for dep in dependencies if isinstance(dependencies, list) else []:
+            if not isinstance(dep, str) or dep not in tasks:
                 ctx.add(
                     _pos(task, "dependentTasks"),
                     "component-v2",
                     f"task {task_name!r} depends on task {dep!r}, which {owner} "
                     "does not have",
                 )
-        task_inputs = task.get("inputs") or {}
+        task_inputs = _mapping(task, "inputs")
         for kind, source_key in (
             ("parameters", "componentInputParameter"),
             ("artifacts", "componentInputArtifact"),
         ):
-            for arg, source in (task_inputs.get(kind) or {}).items():
+            for source in _mapping(task_inputs, kind).values():
                 if not isinstance(source, dict) or source_key not in source:
                     continue
                 wanted = source[source_key]
-                if wanted not in inputs[kind]:
+                if not isinstance(wanted, str) or wanted not in inputs[kind]:
                     ctx.add(
                         _pos(source, source_key),
                         "component-v2",

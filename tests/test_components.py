@@ -134,6 +134,8 @@ CASES = [
     ("inconsistent_v2.yaml", "component-v2", 11, "did you mean 'exec-train'"),
     ("inconsistent_v2.yaml", "component-v2", 67, "did you mean 'comp-train'"),
     ("inconsistent_v2_placeholder.yaml", "component-placeholder", 38, "'rate'"),
+    ("v2_wrong_shapes.yaml", "component-v2", 4, "executor ['exec-a']"),
+    ("v2_wrong_shapes.yaml", "kfp-loader", 2, "TypeError"),
     ("graph_component.yaml", "component-implementation", 5, "graph component"),
     ("two_documents.yaml", "kfp-loader", 1, "single document"),
     ("empty.yaml", "component-type", 0, "got nothing"),
@@ -149,6 +151,13 @@ def test_bad_fixture_gives_a_clear_finding(name, rule, line, words):
     assert matching, [f.text() for f in found]
     assert any(words in f.message for f in matching), [f.text() for f in matching]
     assert all(f.level == "error" for f in matching)
+
+
+def test_no_fixture_makes_the_check_itself_fail():
+    files = sorted(str(p) for p in FIXTURES.rglob("*.yaml"))
+    assert len(files) > 20
+    found = check_components(files)
+    assert [f.text() for f in found if f.rule == "internal-error"] == []
 
 
 @pytest.mark.parametrize("name", ["valid_v1.yaml", "valid_v2.yaml"])
