@@ -172,6 +172,7 @@ def compile_pipeline(
     python: str | None = None,
     cwd: str | None = None,
     output: str | None = None,
+    max_bytes: int | None = None,
 ) -> tuple[dict | None, list[Finding]]:
     """Compile one pipeline file in a fresh subprocess.
 
@@ -179,7 +180,8 @@ def compile_pipeline(
     compiled pipeline YAML (the PipelineSpec as a dict) or None when the file
     does not compile, and ``findings`` say why, with the file and line.
     ``cwd`` None runs the child in a fresh temporary directory (see the module
-    docstring); ``output`` also keeps the compiled YAML at that path.
+    docstring); ``output`` also keeps the compiled YAML at that path;
+    ``max_bytes`` caps the compiled YAML read back (default 64 MiB).
     """
     if os.path.islink(path) and not os.path.exists(path):
         target = os.readlink(path)
@@ -264,7 +266,7 @@ def compile_pipeline(
         try:
             loaded = yamlio.load(
                 compiled_path,
-                max_bytes=_COMPILED_MAX_BYTES,
+                max_bytes=max_bytes or _COMPILED_MAX_BYTES,
                 max_nodes=_COMPILED_MAX_NODES,
             )
         except yamlio.YamlError as exc:
@@ -386,6 +388,7 @@ def check_pipelines(
     python: str | None = None,
     cwd: str | None = None,
     jobs: int | None = None,
+    max_bytes: int | None = None,
 ) -> list[Finding]:
     """Compile every file (a few at a time); one file's failure never stops others."""
     files = list(dict.fromkeys(filenames))
@@ -396,7 +399,12 @@ def check_pipelines(
     def one(path: str) -> list[Finding]:
         try:
             return compile_pipeline(
-                path, timeout, function=function, python=python, cwd=cwd
+                path,
+                timeout,
+                function=function,
+                python=python,
+                cwd=cwd,
+                max_bytes=max_bytes,
             )[1]
         except Exception as exc:  # noqa: BLE001 - a hook never shows a traceback
             return [
@@ -444,7 +452,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--jobs", type=int, default=None, help="files compiled at once (default 4)"
     )
+    for action in parser._actions:  # the shared option means the compiled YAML here
+        if action.dest == "max_bytes":
+            action.help = "largest compiled YAML read back, in bytes (default 64 MiB)"
     args = parser.parse_args(argv)
+    if args.max_bytes is not None and args.max_bytes < 1:
+        parser.error(f"--max-bytes must be positive, got {args.max_bytes}")
     if args.timeout <= 0:
         parser.error(f"--timeout must be positive, got {args.timeout:g}")
     if args.jobs is not None and args.jobs < 1:
@@ -456,6 +469,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         python=args.python,
         cwd=os.getcwd() if args.cwd == "repo" else None,
         jobs=args.jobs,
+        max_bytes=args.max_bytes,
     )
     return emit(found, args.format, args.strict)
 

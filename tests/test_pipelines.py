@@ -227,7 +227,12 @@ def test_json_output(capsys):
 
 
 def test_usage_errors_exit_2():
-    for argv in (["--timeout", "0"], ["--jobs", "0"], ["--cwd", "home"]):
+    for argv in (
+        ["--timeout", "0"],
+        ["--jobs", "0"],
+        ["--cwd", "home"],
+        ["--max-bytes", "0"],
+    ):
         with pytest.raises(SystemExit) as exc:
             main(argv + ["x_pipeline.py"])
         assert exc.value.code == 2
@@ -271,3 +276,10 @@ def test_baked_project_pipeline_compiles(baked_project):
         "seed": "NUMBER_INTEGER",
     }
     assert os.listdir(files[0].parent).count("__pycache__") == 0
+
+
+def test_max_bytes_caps_the_compiled_yaml_read_back(capsys):
+    args = ["--max-bytes", "100", "--timeout", str(SHORT_TIMEOUT), str(GOOD)]
+    assert main(args) == 1
+    out = capsys.readouterr().out
+    assert "[pipeline-output]" in out and "over the 100-byte limit" in out
