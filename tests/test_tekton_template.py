@@ -350,7 +350,7 @@ def test_readme_says_how_to_install_secrets_and_trigger(
         assert re.search(rf"kubectl create secret \S+ {secret}\b", readme), secret
 
 
-# --- the CEL filters on real payloads -----------------------------------------------------
+# --- the CEL filters on real payloads ------------------------------------------------
 
 
 def cel(expression: str, event: dict[str, Any]) -> Any:
