@@ -248,6 +248,16 @@ def test_gitignore_merge_keeps_crlf_and_a_missing_final_newline() -> None:
 # .pre-commit-config.yaml merge
 # --------------------------------------------------------------------------
 
+LOCAL_REPO = """\
+repos:
+- repo: local
+  hooks:
+  - id: a
+    name: a
+    entry: a
+    language: system
+"""
+
 TEMPLATE_PRECOMMIT = """\
 default_install_hook_types: [pre-commit, pre-push]
 repos:
@@ -333,11 +343,36 @@ def test_precommit_merge_keeps_crlf() -> None:
         ("repos:\n- repo: x\n  hooks: [\n", "not valid YAML"),
         ("ci: {}\n", "no list of repos"),
         ("repos:\n- repo: x\n  rev: 1\n", "no list of hooks"),
+        ("- repos\n", "not one YAML mapping"),
+        ("repos: []\n", "empty repos list"),
+        # An explicit document end: what follows would be a second document.
+        (LOCAL_REPO + "...\n", "appending would break the file"),
+        # Kept trailing blank lines of a block scalar belong to it: inserting
+        # before them would change the user's entry, so nothing is inserted.
+        (
+            LOCAL_REPO.replace("    entry: a\n", "")
+            + "    entry: |+\n      a\n\n\nci: {}\n",
+            "would change the meaning of your entries",
+        ),
     ],
 )
 def test_precommit_merge_refuses_what_it_cannot_append_to(user: str, reason: str):
     with pytest.raises(MergeError, match=reason):
         merge_precommit_config(user, TEMPLATE_PRECOMMIT)
+
+
+def test_precommit_merge_appends_to_a_file_without_a_final_newline() -> None:
+    user = LOCAL_REPO.rstrip("\n")
+    merged, added, _notes = merge_precommit_config(user, TEMPLATE_PRECOMMIT)
+    assert merged.startswith(user + "\n# " + MARK)
+    assert len(added) == 4
+    assert hook_ids(merged)[0] == ("local", "a")
+
+
+def test_unified_diff_of_binary_files() -> None:
+    assert unified_diff("logo.png", b"\x89PNG\xff", b"\x89PNG\xfe") == (
+        "Binary files a/logo.png and b/logo.png differ\n"
+    )
 
 
 def test_unified_diff_applies_with_git(tmp_path: Path) -> None:
@@ -847,6 +882,26 @@ def test_plan_reports_paths_it_must_not_write_as_conflicts(tmp_path: Path) -> No
     del after["data/.gitkeep"], after["data"]
     assert after == before
     assert list(elsewhere.iterdir()) == []
+
+
+def test_gitignore_plan_skips_a_complete_file_and_keeps_a_non_utf8_one(
+    tmp_path: Path,
+) -> None:
+    rendered, repo = tmp_path / "rendered", tmp_path / "repo"
+    _write(rendered, {".gitignore": "a/\nb/\n", "sub/.gitignore": "c/\n"})
+    _write(repo, {".gitignore": "# mine\nb/\na/\n"})
+    (repo / "sub").mkdir()
+    (repo / "sub" / ".gitignore").write_bytes(b"caf\xe9/\n")  # Latin-1
+
+    plan = adopt_module.plan_adoption(rendered, repo, tmp_path)
+    assert plan.changes == []
+    assert plan.skipped == [
+        {"path": ".gitignore", "reason": "already has everything the template adds"}
+    ]
+    (conflict,) = plan.conflicts
+    assert conflict["path"] == "sub/.gitignore"
+    assert "it is not UTF-8 text" in conflict["reason"]
+    assert conflict["diff"].startswith("Binary files")
 
 
 def test_a_merge_pre_commit_rejects_becomes_a_conflict(tmp_path: Path) -> None:
