@@ -67,7 +67,7 @@ def typed_pipeline(
 '''
 
 
-# --- fixtures ---------------------------------------------------------------------
+# --- fixtures -------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +174,7 @@ def refused(code: int, out: str, err: str, reason: str) -> None:
     assert "Traceback" not in err
 
 
-# --- the grammar --------------------------------------------------------------------
+# --- the grammar ----------------------------------------------------------------------
 
 
 def test_example_comment_parses_to_pipeline_and_params() -> None:
@@ -473,7 +473,7 @@ def test_console_script_parses_the_example(repo: Path) -> None:
     assert b"U+2010" in bad.stderr and b"Traceback" not in bad.stderr
 
 
-# --- authorisation on real payloads ------------------------------------------------------
+# --- authorisation on real payloads ---------------------------------------------------
 
 
 def authorize(
@@ -529,10 +529,6 @@ def test_login_match_ignores_case(
     event["comment"]["author_association"] = "COLLABORATOR"
     code, out, _ = authorize(capsys, monkeypatch, tmp_path, event, profiles)
     assert code == 0 and json.loads(out)["commenter"] == "BOB-gh"
-
-
-def _edited(event: dict[str, Any]) -> dict[str, Any]:
-    return event
 
 
 @pytest.mark.parametrize(
@@ -670,7 +666,7 @@ def test_payload_that_is_not_json_is_refused(
     refused(code, out, err, "not a JSON webhook payload")
 
 
-# --- the webhook signature ---------------------------------------------------------------
+# --- the webhook signature ------------------------------------------------------------
 
 
 def sign(body: bytes, secret: str) -> str:
