@@ -662,6 +662,16 @@ def test_dry_run_lists_the_changes_and_changes_nothing(
     assert real["merged"] == result["merged"]
     assert real["conflicts"] == result["conflicts"]
 
+    # Adopting again (after unlinking) finds nothing more to add or merge.
+    commit_all(repo, "adopt")
+    (repo / ".cruft.json").unlink()
+    commit_all(repo, "unlink the template")
+    again = dsp_adopt("--no-input", "--template", str(template_repo), str(repo))
+    assert again.returncode == 0, again.stderr
+    second = json.loads(again.stdout)
+    assert (second["added"], second["merged"]) == ([".cruft.json"], [])
+    assert second["conflicts"] == result["conflicts"]
+
 
 def test_dirty_tree_is_refused_unless_allowed(
     python_package: tuple[Path, dict[str, bytes]], template_repo: Path
