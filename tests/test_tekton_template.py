@@ -350,7 +350,7 @@ def test_readme_says_how_to_install_secrets_and_trigger(
         assert re.search(rf"kubectl create secret \S+ {secret}\b", readme), secret
 
 
-# --- the CEL filters on real payloads ------------------------------------------------
+# --- the CEL filters on real payloads -------------------------------------------------
 
 
 def cel(expression: str, event: dict[str, Any]) -> Any:
@@ -452,3 +452,81 @@ def test_prune_filter_on_pull_request_payloads(
     default = copy.deepcopy(closed)
     default["pull_request"]["head"]["ref"] = closed["repository"]["default_branch"]
     assert cel(prune, default) is False
+
+
+# --- the scripts themselves -----------------------------------------------------------
+
+
+def test_every_script_is_valid_shell_or_python(
+    docs: dict[str, list[Any]], tmp_path: Path
+) -> None:
+    import subprocess
+
+    checked = 0
+    for where, step in steps(docs):
+        script = step.get("script")
+        if not script:
+            continue
+        shebang = script.splitlines()[0]
+        if "python" in shebang:
+            compile(script, where, "exec")
+        else:
+            assert shebang in ("#!/bin/sh", "#!/busybox/sh"), (where, shebang)
+            path = tmp_path / "script.sh"
+            path.write_text(script)
+            done = subprocess.run(["sh", "-n", str(path)], capture_output=True)
+            assert done.returncode == 0, (where, done.stderr)
+            if "<<'PY'" in script:
+                embedded = script.split("<<'PY'\n", 1)[1].split("\nPY\n", 1)[0]
+                compile(embedded, where + ":python", "exec")
+        checked += 1
+    assert checked >= 15
+
+
+def test_kaniko_plan_builds_every_compose_image_below_the_registry(
+    docs: dict[str, list[Any]], project: Path, tmp_path: Path
+) -> None:
+    """Run the plan step's Python on the generated project's compose file."""
+    import os
+    import subprocess
+    import sys
+
+    task = resource(docs, "Pipeline", "commit-ci")["spec"]["tasks"][2]
+    step = next(s for s in task["taskSpec"]["steps"] if s["name"] == "plan-builds")
+    code = step["script"].split("<<'PY'\n", 1)[1].split("\nPY\n", 1)[0]
+    plan = tmp_path / "plan.tsv"
+    env = dict(
+        os.environ,
+        TAG="feature-x-abcdef1",
+        REGISTRY="harbor.example.com/dsp",
+        PLAN=str(plan),
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=project, env=env, capture_output=True
+    )
+    assert done.returncode == 0, done.stderr
+    rows = [line.split("\t") for line in plan.read_text().splitlines()]
+    components = project / "workflows" / "components"
+    assert sorted(rows) == sorted(
+        [
+            [
+                str(components / "lakefs-download-file"),
+                str(components / "lakefs-download-file" / "Dockerfile"),
+                "harbor.example.com/dsp/iris-classifier-lakefs-download-file"
+                ":feature-x-abcdef1",
+            ],
+            [
+                str(project),
+                str(project / "workflows/components/train-ormb-component/Dockerfile"),
+                "harbor.example.com/dsp/iris-classifier-train-ormb-component"
+                ":feature-x-abcdef1",
+            ],
+        ]
+    )
+    for context, dockerfile, _ in rows:
+        assert Path(dockerfile).is_file() and Path(context).is_dir()
+    env["REGISTRY"] = "evil.example.com"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=project, env=env, capture_output=True
+    )
+    assert done.returncode == 1 and b"is not below the registry" in done.stderr
