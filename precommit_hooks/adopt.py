@@ -797,7 +797,7 @@ def summary(
         "template": state.get("template"),
         "commit": state.get("commit"),
         "dry_run": dry_run,
-        "added": [c.path for c in plan.changes if not c.is_merge],
+        "added": sorted(c.path for c in plan.changes if not c.is_merge),
         "merged": [
             {
                 "path": c.path,
@@ -807,8 +807,8 @@ def summary(
             for c in plan.changes
             if c.is_merge
         ],
-        "conflicts": plan.conflicts,
-        "skipped": plan.skipped,
+        "conflicts": sorted(plan.conflicts, key=lambda c: c["path"]),
+        "skipped": sorted(plan.skipped, key=lambda c: c["path"]),
         "notes": plan.notes,
     }
 

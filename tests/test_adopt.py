@@ -449,7 +449,7 @@ def test_adopt_python_package_keeps_every_byte_and_cruft_updates_it(
     assert set(conflicts) == expected_conflicts
     assert "pyproject.toml" in conflicts  # the user's own, kept
     assert "src/acme_tools/__init__.py" in conflicts
-    assert sorted(result["added"]) == sorted(
+    assert result["added"] == sorted(
         [rel for rel in reference if rel not in before] + [".cruft.json"]
     )
 
