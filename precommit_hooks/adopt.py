@@ -221,7 +221,7 @@ def render_template(
     except Exception as exc:  # noqa: BLE001 - template hooks run arbitrary code
         problem = f"{type(exc).__name__}: {exc}"
     raise Refusal(
-        f"cannot render the template {template}: {_one_line(problem)}; "
+        f"cannot render the template {template}: {_one_line(problem).rstrip('.')}; "
         "fix the template URL, --checkout or the answers"
     )
 
@@ -857,7 +857,7 @@ def adopt(
             f"{repo_dir / CRUFT_FILE} exists: the project is already linked to a "
             "template; run `cruft update` instead, or delete it to adopt afresh"
         )
-    if not allow_dirty:
+    if not (allow_dirty or dry_run):  # a dry run changes nothing to undo
         refuse_dirty(repo_dir)
     template = template or default_template()
     with tempfile.TemporaryDirectory(prefix="dsp-adopt-") as work:

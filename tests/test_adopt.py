@@ -686,6 +686,14 @@ def test_dirty_tree_is_refused_unless_allowed(
     assert "README.md" in done.stderr and "--allow-dirty" in done.stderr
     assert tree_state(repo) == before
 
+    # A dry run needs no clean tree: it has nothing to undo.
+    dry = dsp_adopt(
+        "--no-input", "--dry-run", "--template", str(template_repo), str(repo)
+    )
+    assert dry.returncode == 0, dry.stderr
+    assert json.loads(dry.stdout)["dry_run"] is True
+    assert tree_state(repo) == before
+
     allowed = dsp_adopt(
         "--no-input", "--allow-dirty", "--template", str(template_repo), str(repo)
     )
