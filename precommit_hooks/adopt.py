@@ -127,19 +127,37 @@ def refuse_dirty(repo_dir: Path) -> None:
 # --------------------------------------------------------------------------
 
 
-def default_template() -> str:
-    """This repository, when the package runs from its git source checkout.
+def _installed_from() -> dict[str, Any]:
+    """pip's record of where this package was installed from (PEP 610), or {}."""
+    from importlib import metadata
 
-    An editable install (``pip install -e .``) runs from the checkout that holds
-    ``cookiecutter.json``; cruft clones it, so it must be a git repository.
+    try:
+        text = metadata.distribution("dsp-template").read_text("direct_url.json")
+        return json.loads(text) if text else {}
+    except (metadata.PackageNotFoundError, ValueError):
+        return {}
+
+
+def default_template() -> tuple[str, str | None]:
+    """The template this ``dsp`` came from, and the revision to check out.
+
+    * installed from git (``pip install 'dsp-template @ git+URL@REV'``): that
+      URL at that revision, so the template matches the hooks;
+    * otherwise the source checkout the package runs from (``pip install -e .``),
+      when it holds ``cookiecutter.json`` and is a git repository (cruft clones
+      the template, so it must be one), at its current commit.
     """
+    origin = _installed_from()
+    vcs = origin.get("vcs_info")
+    if isinstance(vcs, dict) and vcs.get("vcs") == "git" and origin.get("url"):
+        return origin["url"], vcs.get("requested_revision") or vcs.get("commit_id")
     root = Path(__file__).resolve().parent.parent
     if (root / "cookiecutter.json").is_file() and git_toplevel(root) == root:
-        return str(root)
+        return str(root), None
     raise Refusal(
-        "no --template given and this dsp installation is not a git checkout of "
-        "the template: pass --template PATH_OR_URL (a git repository with "
-        "cookiecutter.json)"
+        "no --template given and this dsp was installed neither from git nor from "
+        "a git checkout of the template: pass --template PATH_OR_URL (a git "
+        "repository with cookiecutter.json)"
     )
 
 
@@ -859,7 +877,9 @@ def adopt(
         )
     if not (allow_dirty or dry_run):  # a dry run changes nothing to undo
         refuse_dirty(repo_dir)
-    template = template or default_template()
+    if template is None:
+        template, default_checkout = default_template()
+        checkout = checkout or default_checkout
     with tempfile.TemporaryDirectory(prefix="dsp-adopt-") as work:
         workdir = Path(work)
         rendered = render_template(

@@ -944,10 +944,32 @@ def test_default_template_is_the_source_checkout(
     monkeypatch.setattr(
         adopt_module, "__file__", str(checkout / "precommit_hooks" / "adopt.py")
     )
+    monkeypatch.setattr(
+        adopt_module,
+        "_installed_from",
+        lambda: {"url": checkout.as_uri(), "dir_info": {"editable": True}},
+    )
     with pytest.raises(Refusal, match="pass --template PATH_OR_URL"):
         adopt_module.default_template()  # not a git repository: cruft could not clone
     git(checkout, "init", "-q")
-    assert adopt_module.default_template() == str(checkout.resolve())
+    assert adopt_module.default_template() == (str(checkout.resolve()), None)
+
+
+def test_default_template_is_the_git_url_pip_installed_from(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    record = {
+        "url": "https://git.example.com/platform/dsp-template.git",
+        "vcs_info": {
+            "vcs": "git",
+            "commit_id": "a" * 40,
+            "requested_revision": "v0.2.0",
+        },
+    }
+    monkeypatch.setattr(adopt_module, "_installed_from", lambda: record)
+    assert adopt_module.default_template() == (record["url"], "v0.2.0")
+    del record["vcs_info"]["requested_revision"]
+    assert adopt_module.default_template() == (record["url"], "a" * 40)
 
 
 def test_subfolder_notes_name_what_only_works_at_the_top(tmp_path: Path) -> None:
