@@ -467,7 +467,7 @@ class FakeKfp(BaseHTTPRequestHandler):
             found = [p for p in state["pipelines"] if p["display_name"] == wanted]
             return self._reply({"pipelines": found} if found else {})
         if parts[:2] == ["pipelines", "upload"]:
-            assert b"example-pipeline" in body  # the package travelled
+            assert b"pipelineInfo" in body  # the package travelled
             pipeline = {
                 "pipeline_id": f"p{len(state['pipelines']) + 1}",
                 "display_name": query["display_name"],
