@@ -608,3 +608,67 @@ def test_hook_entry_point_is_light():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+# ------------------------------------------------ in a generated, trained project
+
+
+@pytest.fixture(scope="module")
+def trained_project(baked_project, tmp_path_factory) -> Path:
+    """A copy of the generated project, trained by its own train module."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("trained") / baked_project.name
+    shutil.copytree(baked_project, root)
+    (package,) = [p.name for p in (root / "src").iterdir() if (p / "train.py").exists()]
+    subprocess.run(
+        [sys.executable, "-m", f"{package}.train", "--output-dir", "artifacts"],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root / "src")},
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    return root
+
+
+def test_a_recorded_failure_mode_refuses_the_push(trained_project, monkeypatch, capsys):
+    """The workflow: a confidently wrong example becomes a case the model fails."""
+    monkeypatch.chdir(trained_project)
+    monkeypatch.setenv("DSP_PYTHON", sys.executable)
+    monkeypatch.setenv("PYTHONPATH", str(trained_project / "src"))
+    monkeypatch.delenv("PRE_COMMIT_FROM_REF", raising=False)
+    cases = trained_project / "tests" / "model" / "regression_cases.jsonl"
+    before = cases.read_bytes()
+    assert regression.main([]) == 0, capsys.readouterr().out
+    capsys.readouterr()
+    wrong = json.loads(
+        (trained_project / "artifacts/confidently_wrong.jsonl")
+        .read_text()
+        .split("\n")[0]
+    )
+    code = cli.main(
+        [
+            "regression",
+            "record",
+            "--from",
+            "artifacts/confidently_wrong.jsonl",
+            "--line",
+            "1",
+            "--capability",
+            "border cases",
+            "--reason",
+            "review #7",
+        ]
+    )
+    assert code == 0
+    new_id = capsys.readouterr().out.split()[1]
+    assert cases.read_bytes().startswith(before)
+    assert regression.main([]) == 1
+    out = capsys.readouterr().out
+    assert (
+        f"  - {new_id}: expected {wrong['expected']}, got "
+        f"\"{wrong['predicted']}\"" in out
+    )
+    assert "border cases" in out and "MFT   1      1 (100.0%)" in out
+    assert "1 behavioural regression case(s) fail" in out
