@@ -652,3 +652,49 @@ def test_the_authorised_commit_runs_even_if_the_branch_moved(
     )
     assert runs["create-run"].status == "Succeeded", runs["compile"].log
     assert authorised[:7] in comments(gh)[0]
+
+
+# --- a closed pull request -----------------------------------------------------------
+
+
+def test_closed_pull_request_prunes_its_branch_versions(
+    docs: list[Any],
+    origin: tuple[Path, Path],
+    kfp_api: tuple[str, dict[str, Any]],
+    corpus: Path,
+    tmp_path: Path,
+) -> None:
+    bare, _ = origin
+    kfp_url, kfp = kfp_api
+    kfp["pipelines"].append(
+        {"pipeline_id": "p1", "display_name": "iris-classifier-iris-pipeline"}
+    )
+    kfp["versions"]["p1"] = [
+        {"pipeline_version_id": vid, "display_name": name, "created_at": created}
+        for vid, name, created in [
+            ("v1", "iris-classifier-iris-pipeline", "2026-01-01T00:00:00Z"),
+            ("v2", "changes-1111111", "2026-01-02T00:00:00Z"),
+            ("v3", "changes-2222222", "2026-01-03T00:00:00Z"),
+            ("v4", "changes-more-3333333", "2026-01-03T00:00:00Z"),
+            (
+                "v5",
+                "iris-classifier-iris-pipeline-main-4444444",
+                "2026-01-04T00:00:00Z",
+            ),
+        ]
+    ]
+    closed = event(corpus, "pull_request/closed.payload.json")  # head ref "changes"
+    closed["repository"].update(clone_url=bare.as_uri(), default_branch="main")
+    tekton = Tekton(docs, tmp_path, {"github-token": {"token": "t0ken"}})
+    pipeline, params = tekton.trigger("prune-closed-branch", closed, {})
+    assert (pipeline, params["branch"]) == ("prune-closed-branch", "changes")
+    params["kfp-host"] = kfp_url
+    runs = tekton.run(pipeline, params)
+    assert runs["prune-branch-versions"].status == "Succeeded", runs[
+        "prune-branch-versions"
+    ].log
+    assert [v["pipeline_version_id"] for v in kfp["versions"]["p1"]] == [
+        "v1",
+        "v4",
+        "v5",
+    ]
