@@ -9,8 +9,8 @@ only what is missing is brought into the repository:
 * a file that exists and differs is kept as the user wrote it and reported as a
   conflict, with the template's version as a unified diff;
 * ``.pre-commit-config.yaml`` and ``.gitignore`` are merged: the template's
-  missing hooks (and top-level settings) and ignore lines are added, and the
-  user's text is kept byte for byte around them.
+  missing hooks (with the install settings they need) and ignore lines are
+  added; the user's text is kept byte for byte around them.
 
 Everything is planned first and written last: each file goes to a temporary
 file beside its target, then all are renamed into place; if any step fails,
