@@ -672,3 +672,15 @@ def test_a_recorded_failure_mode_refuses_the_push(trained_project, monkeypatch, 
     )
     assert "border cases" in out and "MFT   1      1 (100.0%)" in out
     assert "1 behavioural regression case(s) fail" in out
+
+
+def test_dsp_regression_run_and_hook_markdown(hook_project, capsys):
+    assert cli.main(["regression", "run", "--format", "markdown"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("### Behavioural regression cases: passed\n")
+    assert "| petal size | MFT | 2 | 0 (0.0%) |  |" in out
+    (hook_project / "artifacts" / "model.json").write_text('{"cut": 9}')
+    assert regression.main(["--format", "markdown", "--no-cache"]) == 1
+    out = capsys.readouterr().out
+    assert "### Promotion gate: passed" in out
+    assert "| petal size | MFT | 2 | 1 (50.0%) | big: expected virginica" in out
