@@ -126,6 +126,13 @@ def is_subsequence(small: list[str], big: list[str]) -> bool:
     return all(line in it for line in small)
 
 
+def kept_around_one_insertion(original: bytes, merged: bytes) -> bool:
+    """``merged`` is ``original`` with text inserted at one place (and appended)."""
+    common = os.path.commonprefix([original, merged])
+    rest = original[len(common) :]
+    return len(merged) > len(original) and merged.find(rest, len(common)) != -1
+
+
 def make_python_package(root: Path) -> dict[str, bytes]:
     """A plain Python package with hooks of its own; returns its files."""
     files = {
@@ -416,6 +423,7 @@ def test_adopt_python_package_keeps_every_byte_and_cruft_updates_it(
         now = (repo / rel).read_bytes()
         if rel in merged:
             assert is_subsequence(content.splitlines(), now.splitlines()), rel
+            assert kept_around_one_insertion(content, now), rel
         else:
             assert now == content, rel
     if ".gitignore" in merged:
