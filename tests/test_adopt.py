@@ -314,6 +314,21 @@ def test_precommit_merge_inserts_missing_hooks_inside_repos_and_keeps_every_byte
     assert "default_install_hook_types: [pre-commit, pre-push]" in lines
 
 
+def test_precommit_merge_into_pre_commits_own_sample_config(tmp_path: Path) -> None:
+    """The file most projects start from: ``pre-commit sample-config``'s layout."""
+    sample = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "sample-config"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    merged, added, _notes = merge_precommit_config(sample, TEMPLATE_PRECOMMIT)
+    assert merged.startswith(sample)
+    assert len(added) == 4  # black, check-profiles, model-regression, install types
+    assert hook_ids(merged)[: len(hook_ids(sample))] == hook_ids(sample)
+    assert adopt_module.validate_precommit_config(merged, tmp_path) is None
+
+
 def test_precommit_merge_nothing_missing_returns_the_user_text() -> None:
     template = "repos:\n- repo: local\n  hooks:\n  - id: no-print\n"
     assert merge_precommit_config(USER_PRECOMMIT, template) == (USER_PRECOMMIT, [], [])
