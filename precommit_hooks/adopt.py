@@ -331,25 +331,33 @@ def _precommit_root(text: str, who: str) -> yamlio.PosDict:
     return root
 
 
-def _dump_yaml(value: Any, offset: int = 2) -> str:
-    """Block YAML; ``offset`` is how far a list's dash sits in from its key."""
+def _dump_yaml(value: Any, indent: tuple[int, int] = (2, 4)) -> str:
+    """Block YAML; ``indent`` is where a list's dash and item sit from its key."""
     from ruamel.yaml import YAML
 
     dumper = YAML()
-    dumper.indent(mapping=2, sequence=offset + 2, offset=offset)
+    offset, sequence = indent
+    dumper.indent(mapping=2, sequence=sequence, offset=offset)
     dumper.width = 4096  # never fold a long regex or entry
     stream = _StringStream()
     dumper.dump(value, stream)
     return stream.text
 
 
-def _hooks_offset(repos: list[Any]) -> int:
-    """How the user indents ``hooks:`` lists (dash column minus key column)."""
+def _hooks_indent(repos: list[Any]) -> tuple[int, int]:
+    """How the user indents ``hooks:`` lists: columns of the dash and the item.
+
+    Both are counted from the ``hooks`` key, e.g. ``(2, 4)`` for
+    ``  - id: x`` and ``(0, 4)`` for pre-commit's sample ``-   id: x``.
+    """
     for repo in repos:
         hooks = repo["hooks"]
         if isinstance(hooks, yamlio.PosList) and hooks and "hooks" in repo.key_pos:
-            return max(0, hooks.pos[1] - repo.key_pos["hooks"][1])
-    return 2
+            key_col = repo.key_pos["hooks"][1]
+            dash, item = hooks.pos[1] - key_col, hooks.pos_of(0)[1] - key_col
+            if 0 <= dash < item:
+                return dash, item
+    return 2, 4
 
 
 class _StringStream:
@@ -500,13 +508,13 @@ def merge_precommit_config(
         rest = " " * (key_col - 1)
         block = f"{dash}# {MARK}{nl}"
         for entry in new_repos:
-            dumped = _dump_yaml(entry, _hooks_offset(repos)).splitlines()
+            dumped = _dump_yaml(entry, _hooks_indent(repos)).splitlines()
             block += first + dumped[0] + nl
             block += "".join((rest + line if line else "") + nl for line in dumped[1:])
         insert_at = _repos_end_line(lines, user)
     tail = ""
     if new_keys:
-        tail = f"{nl}# {MARK}{nl}" + _dump_yaml(new_keys, _hooks_offset(repos)).replace(
+        tail = f"{nl}# {MARK}{nl}" + _dump_yaml(new_keys, _hooks_indent(repos)).replace(
             "\n", nl
         )
     before = "".join(lines[:insert_at])

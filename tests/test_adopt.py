@@ -326,6 +326,7 @@ def test_precommit_merge_into_pre_commits_own_sample_config(tmp_path: Path) -> N
     assert merged.startswith(sample)
     assert len(added) == 4  # black, check-profiles, model-regression, install types
     assert hook_ids(merged)[: len(hook_ids(sample))] == hook_ids(sample)
+    assert "    -   id: check-profiles" in merged.splitlines()  # the sample's style
     assert adopt_module.validate_precommit_config(merged, tmp_path) is None
 
 
