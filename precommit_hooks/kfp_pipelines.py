@@ -115,12 +115,10 @@ class KfpStore:
 
     def create_pipeline(self, package: str, display_name: str) -> str:
         # kfp.Client.upload_pipeline cannot set a DNS-safe `name` apart from
-        # the display name; the generated upload API it wraps can.
+        # the display name; the generated upload API it wraps can.  The
+        # pipeline is shared (no namespace): get_pipeline_id finds only those.
         created = self.client._upload_api.upload_pipeline(
-            package,
-            name=kfp_name(display_name),
-            display_name=display_name,
-            namespace=self.namespace,
+            package, name=kfp_name(display_name), display_name=display_name
         )
         return created.pipeline_id
 

@@ -339,7 +339,7 @@ def test_readme_says_how_to_install_secrets_and_trigger(
     readme = (project / ".tekton" / "README.md").read_text()
     assert "kubectl apply -f .tekton/" in readme
     assert "## Onboarding" in readme
-    assert "/run-pipeline example_pipeline.py" in readme
+    assert "/run-pipeline iris_pipeline.py seed=7 C=0.5" in readme
     secrets = {"github-webhook-secret"}
     for _, step in steps(docs):
         for env in step.get("env") or []:
