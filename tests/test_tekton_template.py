@@ -530,3 +530,19 @@ def test_kaniko_plan_builds_every_compose_image_below_the_registry(
         [sys.executable, "-c", code], cwd=project, env=env, capture_output=True
     )
     assert done.returncode == 1 and b"is not below the registry" in done.stderr
+
+
+def test_readme_comments_run_against_the_generated_pipeline(project: Path) -> None:
+    """Every /run-pipeline example in the README passes the checks that CI runs."""
+    from precommit_hooks import chatops
+
+    readme = (project / ".tekton" / "README.md").read_text()
+    examples = re.findall(r"^/run-pipeline .*$", readme, flags=re.M)
+    assert len(examples) == 3
+    specs = chatops.pipeline_input_specs_of(
+        str(project / "workflows" / "iris_pipeline.py")
+    )
+    for comment in examples:
+        request = chatops.parse_comment(comment)
+        assert request.pipeline == "workflows/iris_pipeline.py"
+        chatops.check_against_repo(request, str(project), lambda path: specs)
