@@ -389,8 +389,9 @@ def _check_change(
     if improvement >= required or _close(improvement, required):
         return
     shown = "-inf" if improvement == -math.inf else _fmt(improvement)
+    what = "relative improvement" if kind == "min_relative_change" else "improvement"
     verdict.failures.append(
-        f"improvement {shown} is below {kind} {_fmt(required)}"
+        f"{what} {shown} is below {kind} {_fmt(required)}"
         + (
             ""
             if verdict.rule and verdict.rule.greater_is_better

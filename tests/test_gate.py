@@ -97,7 +97,10 @@ def test_relative_change_divides_by_absolute_baseline():
     r = rule(min_relative_change=0.4)
     assert judge(r, -1.0, -2.0).passed
     # MLflow's (cand - base) / base would give -0.5 here and refuse it.
-    assert not judge(r, -3.0, -2.0).passed
+    refused = judge(r, -3.0, -2.0)
+    assert refused.failures == [
+        "relative improvement -0.5 is below min_relative_change 0.4"
+    ]
     lower = rule(greater_is_better=False, min_relative_change=0.5)
     assert judge(lower, -3.0, -2.0).passed  # lower is better, -3 is 50% lower
     assert not judge(lower, -2.5, -2.0).passed
@@ -108,7 +111,9 @@ def test_zero_baseline_relative_change_is_explicit():
     better = judge(r, 0.1, 0.0)
     assert better.passed and "baseline is 0" in better.notes[0]
     worse = judge(r, -0.1, 0.0)
-    assert worse.failures == ["improvement -inf is below min_relative_change 0.5"]
+    assert worse.failures == [
+        "relative improvement -inf is below min_relative_change 0.5"
+    ]
     # Equal at zero is a tie, and a positive required change is never met by one.
     tie = judge(r, 0.0, 0.0)
     assert tie.failures == [
