@@ -98,6 +98,7 @@ class RunRequest:
     params: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
+        """What ``dsp parse-comment`` prints."""
         return {"pipeline": self.pipeline, "params": dict(self.params)}
 
 
@@ -214,10 +215,7 @@ def _params_objects(line: str, index: int) -> tuple[list[Any], int]:
     if index >= len(line) or line[index] in " \t":
         raise Refusal('params= is empty; write params={"name": "x", "value": "1"}')
     if line[index] == "[":
-        value, end = _json_at(line, index, "params")
-        if not isinstance(value, list):  # pragma: no cover - '[' starts a list
-            raise Refusal("params must be a list of {name, value} objects")
-        return value, end
+        return _json_at(line, index, "params")  # '[' always decodes to a list
     objects: list[Any] = []
     while True:
         if index >= len(line) or line[index] != "{":

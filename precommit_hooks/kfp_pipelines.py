@@ -96,9 +96,11 @@ class KfpStore:
         self.namespace = namespace or None
 
     def pipeline_id(self, display_name: str) -> str | None:
+        """The id of the pipeline with this display name, or None."""
         return self.client.get_pipeline_id(display_name)
 
     def versions(self, pipeline_id: str) -> list[versions.PipelineVersion]:
+        """Every version of the pipeline, all pages read."""
         found: list[versions.PipelineVersion] = []
         token = ""
         for _ in range(MAX_PAGES):
@@ -114,6 +116,7 @@ class KfpStore:
         return found
 
     def create_pipeline(self, package: str, display_name: str) -> str:
+        """Create the pipeline (KFP adds its first version); its id."""
         # kfp.Client.upload_pipeline cannot set a DNS-safe `name` apart from
         # the display name; the generated upload API it wraps can.  The
         # pipeline is shared (no namespace): get_pipeline_id finds only those.
@@ -125,6 +128,7 @@ class KfpStore:
     def upload_version(
         self, package: str, pipeline_id: str, names: versions.VersionName
     ) -> str:
+        """Upload the package as a version with both names; its id."""
         created = self.client._upload_api.upload_pipeline_version(
             package,
             name=names.name,
@@ -134,6 +138,7 @@ class KfpStore:
         return created.pipeline_version_id
 
     def delete_version(self, pipeline_id: str, version_id: str) -> None:
+        """Delete one version."""
         self.client.delete_pipeline_version(
             pipeline_id=pipeline_id, pipeline_version_id=version_id
         )
@@ -141,6 +146,7 @@ class KfpStore:
     def create_run(
         self, package: str, arguments: dict[str, Any], run_name: str, experiment: str
     ) -> str:
+        """Start a run of the package in the experiment; the run's id."""
         result = self.client.create_run_from_pipeline_package(
             package,
             arguments=arguments,
