@@ -380,3 +380,11 @@ def test_usage_error_exits_two(capsys):
         cli.main(["gate", "--format", "html"])
     assert exc.value.code == 2
     assert "invalid choice: 'html'" in capsys.readouterr().err
+
+
+def test_ties_default_to_pass(tmp_path):
+    path = tmp_path / "pyproject.toml"
+    path.write_text(CONFIG.format(ties="pass").replace('ties = "pass"\n', ""))
+    config = gate.read_gate_config(path)
+    assert config.ties == "pass"
+    assert config.candidate == tmp_path / "artifacts/metrics.json"

@@ -684,3 +684,17 @@ def test_dsp_regression_run_and_hook_markdown(hook_project, capsys):
     out = capsys.readouterr().out
     assert "### Promotion gate: passed" in out
     assert "| petal size | MFT | 2 | 1 (50.0%) | big: expected virginica" in out
+
+
+def test_cache_outside_git_is_a_self_ignoring_folder(hook_project, capsys):
+    import shutil
+
+    shutil.rmtree(hook_project / ".git")
+    assert regression.main([]) == 0
+    assert (hook_project / ".dsp-cache" / ".gitignore").read_text() == "*\n"
+    assert regression.main([]) == 0
+    assert (
+        capsys.readouterr()
+        .out.splitlines()[-1]
+        .startswith("model-regression: cached: ")
+    )
