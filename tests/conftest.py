@@ -17,6 +17,7 @@ def corpus() -> Path:
         pytest.fail(f"the corpus is missing: expected it at {CORPUS}")
     return CORPUS
 
+
 TEMPLATE_SLUG_DIR = REPO_ROOT / "{{cookiecutter.project_slug}}"
 
 
