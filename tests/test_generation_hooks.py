@@ -219,3 +219,23 @@ def test_values_derived_from_a_bad_slug_are_not_reported_again():
     answers.update(package_name="Bad Slug", lakefs_repository="Bad Slug")
     problems = pre_gen.check_answers(answers)
     assert len(problems) == 1 and problems[0].startswith("project_slug 'Bad Slug'")
+
+
+@pytest.mark.parametrize("name", ["pre_gen_project", "post_gen_project"])
+def test_hooks_import_only_the_standard_library(name):
+    """cookiecutter runs the hooks from a temporary copy: no package of ours."""
+    import ast
+
+    tree = ast.parse((HOOKS / f"{name}.py").read_text())
+    imported = {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    } | {
+        node.module.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module
+    }
+    # cookiecutter itself is the one exception: it is running the hook.
+    assert imported - {"cookiecutter"} <= set(sys.stdlib_module_names), imported
