@@ -137,10 +137,18 @@ class _Checker:
         for key in mapping:
             if key not in allowed:
                 pos = mapping.key_pos.get(key) if hasattr(mapping, "key_pos") else None
+                pos = pos or yamlio.pos_of(mapping, key)
+                written = yamlio.source_at(self.text, pos)
+                if not isinstance(key, str) and written:
+                    # `on:` or `no:` as a key: YAML 1.1 made it a boolean.
+                    shown = f"{written!r} (read as {yamlio.type_name(key)})"
+                    hint = did_you_mean(written, allowed)
+                else:
+                    shown, hint = repr(str(key)), did_you_mean(key, allowed)
                 self.add(
-                    pos or yamlio.pos_of(mapping, key),
+                    pos,
                     "profiles-unknown-key",
-                    f"unknown key {str(key)!r} in {where}{did_you_mean(key, allowed)}; "
+                    f"unknown key {shown} in {where}{hint}; "
                     f"allowed keys: {', '.join(allowed)}",
                 )
 

@@ -8,6 +8,7 @@ for the files passed.  Rules (ids are stable):
 ``tekton-api``           apiVersion/kind Tekton does not serve (error)
 ``tekton-deprecated``    a v1beta1/v1alpha1 kind that has a newer API (warning)
 ``tekton-name``          no ``metadata.name`` (nor ``generateName`` for runs)
+``tekton-type``          a name that YAML read as a boolean or number (``no``)
 ``not-a-resource``       a document that is not a Kubernetes object
 ``task-duplicate``       two pipeline tasks with one name
 ``run-after``            ``runAfter`` names a task the pipeline lacks
@@ -146,6 +147,32 @@ def _pos(container: Any, key: Any) -> yamlio.Pos | None:
     return yamlio.pos_of(container, key)
 
 
+def _require_string(
+    report: "_Report", doc: "Doc", container: Any, key: Any, what: str
+) -> bool:
+    """False (and a finding) when ``container[key]`` is not text, e.g. ``no``."""
+    value = container[key]
+    if isinstance(value, str):
+        return True
+    pos = _pos(container, key)
+    written = yamlio.source_at(doc.text, pos)
+    scalar = value is None or isinstance(value, (bool, int, float))
+    why = (
+        f"YAML reads the unquoted {written} as {yamlio.type_name(value)}; "
+        f"quote it: '{written}'"
+        if scalar and written and written[0] not in "'\"[{"
+        else f"got {yamlio.type_name(value)}"
+    )
+    report.add(doc, pos, "tekton-type", f"{what} must be a string; {why}")
+    return False
+
+
+def _check_param_names(report: "_Report", doc: "Doc", params: Any) -> None:
+    for index, param in enumerate(_items(params)):
+        if isinstance(param, dict) and "name" in param:
+            _require_string(report, doc, param, "name", "a parameter name")
+
+
 def _strings(node: Any, pos: Any = None) -> Iterator[tuple[str, Any]]:
     """Every string value under ``node`` with its position (keys excluded)."""
     if isinstance(node, str):
@@ -177,8 +204,10 @@ def _match_pos(text: str, pos: Any, value: str, offset: int) -> Any:
 def _names(params: Any) -> set[str]:
     """Declared parameter names of a ``params`` list."""
     return {
-        p["name"] for p in _items(params) if isinstance(p, dict) and "name" in p
-    } - {None}
+        p["name"]
+        for p in _items(params)
+        if isinstance(p, dict) and isinstance(p.get("name"), str)
+    }
 
 
 def _param_refs(regex: re.Pattern[str], node: Any, text: str):
@@ -215,6 +244,7 @@ def _check_task_spec(
     """A Task (or embedded taskSpec): its ``$(params.x)`` must be declared."""
     if not isinstance(spec, dict):
         return
+    _check_param_names(report, doc, spec.get("params"))
     declared = _names(spec.get("params")) | inherited
     body = {k: v for k, v in spec.items() if k != "params"}
     _check_params(report, doc, body, declared, scope)
@@ -226,13 +256,16 @@ def _check_pipeline_spec(
     """Pipeline task graph: names, runAfter, $(tasks.X), params in scope."""
     if not isinstance(spec, dict):
         return
+    _check_param_names(report, doc, spec.get("params"))
     declared = _names(spec.get("params")) | inherited
     tasks = _items(spec.get("tasks"))
     final = _items(spec.get("finally"))
     seen: dict[str, Any] = {}
     for group in (tasks, final):
         for index, task in enumerate(group):
-            if not isinstance(task, dict) or not isinstance(task.get("name"), str):
+            if not isinstance(task, dict) or "name" not in task:
+                continue
+            if not _require_string(report, doc, task, "name", "a task name"):
                 continue
             name = task["name"]
             if name in seen:
@@ -243,7 +276,11 @@ def _check_pipeline_spec(
                     f"pipeline task {name!r} is defined twice; task names are unique",
                 )
             seen[name] = task
-    task_names = {t["name"] for t in tasks if isinstance(t, dict) and "name" in t}
+    task_names = {
+        t["name"]
+        for t in tasks
+        if isinstance(t, dict) and isinstance(t.get("name"), str)
+    }
     for group, label in ((tasks, "tasks"), (final, "finally")):
         for task in group:
             if not isinstance(task, dict):
@@ -648,6 +685,8 @@ def _identify(report: _Report, doc: Doc) -> bool:
     doc.api, doc.kind = api, kind
     name = _get(data, "metadata", "name")
     doc.name = name if isinstance(name, str) else ""
+    if name is not None and not doc.name:
+        _require_string(report, doc, data["metadata"], "name", "metadata.name")
     group = api.split("/", 1)[0]
     if group not in (TEKTON, TRIGGERS):
         return True
@@ -685,7 +724,7 @@ def _identify(report: _Report, doc: Doc) -> bool:
             f"{api} {kind} is deprecated; move to {newer}",
             WARNING,
         )
-    if not doc.name and not _get(data, "metadata", "generateName"):
+    if name is None and not _get(data, "metadata", "generateName"):
         report.add(
             doc,
             data.pos,

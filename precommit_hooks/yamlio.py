@@ -111,7 +111,8 @@ def source_at(text: str, pos: Pos | None) -> str:
     if pos[0] > len(lines):
         return ""
     rest = lines[pos[0] - 1][pos[1] - 1 :]
-    token = re.split(r"\s#|[,\]}]", rest, maxsplit=1)[0].strip()
+    # A plain scalar ends at a comment, a flow indicator or a key's ': '.
+    token = re.split(r"\s#|[,\]}]|:(?=\s|$)", rest, maxsplit=1)[0].strip()
     return token[:40]
 
 

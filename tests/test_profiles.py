@@ -277,3 +277,11 @@ def test_schema_verdict_agrees_with_the_hook_where_a_schema_can_judge(path):
         assert schema_ok and not hook_ok
     else:
         assert schema_ok == hook_ok, path.name
+
+
+def test_yaml_11_keys_are_named_as_written(tmp_path):
+    text = "profiles:\n  name: x\n  admins: [a@example.com]\n  on: yes\n"
+    _, found = load_profiles(write(tmp_path, text))
+    (bad,) = found
+    assert bad.rule == "profiles-unknown-key" and bad.line == 4
+    assert "unknown key 'on' (read as boolean true)" in bad.message

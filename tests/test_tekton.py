@@ -317,3 +317,13 @@ def test_generated_project_tekton_files_are_clean(baked_project):
     paths = [str(p) for p in sorted(tekton.glob("*.y*ml"))]
     assert paths
     assert errors(check_files(paths)) == []
+
+
+def test_yaml_11_names_are_type_errors_with_the_written_text():
+    found = sorted(check_files([str(BAD / "yaml11_names.yaml")], context=False))
+    typed = by_rule(found, "tekton-type")
+    assert [(f.line, f.col) for f in typed] == [(4, 9), (7, 13), (9, 13)]
+    assert "unquoted 0123 as integer 83" in typed[0].message
+    assert "unquoted on as boolean true" in typed[1].message
+    assert "quote it: 'no'" in typed[2].message
+    assert not by_rule(found, "internal-error")
