@@ -156,14 +156,15 @@ def read_text(path: str, max_bytes: int | None = None) -> tuple[str, list[Findin
             f"broken symbolic link to {os.readlink(path)!r}; fix or remove the link",
         )
     try:
-        size = os.stat(path).st_size
+        info = os.stat(path)
     except FileNotFoundError:
         raise _fail(path, None, "file-missing", "file not found") from None
     except OSError as exc:
         raise _fail(path, None, "file-unreadable", f"cannot read: {exc.strerror}")
-    if os.path.isdir(path):
+    size = info.st_size
+    if stat.S_ISDIR(info.st_mode):
         raise _fail(path, None, "file-unreadable", "is a directory, not a file")
-    if not stat.S_ISREG(os.stat(path).st_mode):
+    if not stat.S_ISREG(info.st_mode):
         # A FIFO or device would block the read forever.
         raise _fail(
             path, None, "file-unreadable", "is not a regular file (a pipe or device?)"

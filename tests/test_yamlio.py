@@ -283,3 +283,10 @@ def test_empty_and_null_documents():
     assert yamlio.parse("# only a comment\n").documents == []
     assert yamlio.parse("null\n").documents == [None]
     assert yamlio.parse("---\n---\n").documents == [None, None]
+
+
+@pytest.mark.parametrize("module", ["profiles", "tekton"])
+def test_non_positive_size_cap_is_a_usage_error(module):
+    result = run_hook(module, "--max-bytes", "0", YAML / "null.yaml")
+    assert result.returncode == 2
+    assert "--max-bytes must be positive" in result.stderr
