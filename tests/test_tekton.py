@@ -327,3 +327,73 @@ def test_yaml_11_names_are_type_errors_with_the_written_text():
     assert "unquoted on as boolean true" in typed[1].message
     assert "quote it: 'no'" in typed[2].message
     assert not by_rule(found, "internal-error")
+
+
+def write_docs(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_pipeline_run_refs_and_propagated_params(tmp_path):
+    path = write_docs(
+        tmp_path,
+        "runs.yaml",
+        "apiVersion: tekton.dev/v1\nkind: PipelineRun\nmetadata: {generateName: r-}\n"
+        "spec:\n  pipelineRef: {name: missing-pipeline}\n---\n"
+        "apiVersion: tekton.dev/v1\nkind: PipelineRun\nmetadata: {generateName: r-}\n"
+        "spec:\n  pipelineRef:\n    resolver: git\n    params: []\n---\n"
+        "apiVersion: tekton.dev/v1\nkind: PipelineRun\nmetadata: {generateName: r-}\n"
+        "spec:\n  params: [{name: who, value: me}]\n  pipelineSpec:\n    tasks:\n"
+        "      - name: hi\n        taskSpec:\n          steps:\n"
+        "            - image: alpine:3.20\n"
+        "              script: echo $(params.who) $(params.nobody)\n",
+    )
+    found = sorted(check_files([path]))
+    assert [(f.rule, f.line, f.level) for f in found] == [
+        ("ref-unresolved", 5, WARNING),  # no Pipeline in the set: lives elsewhere
+        ("param-undeclared", 26, ERROR),  # $(params.who) propagates from the run
+    ]
+    assert "'nobody'" in found[1].message
+
+
+def test_trigger_resources_and_trigger_refs(tmp_path):
+    path = write_docs(
+        tmp_path,
+        "trigger.yaml",
+        "apiVersion: triggers.tekton.dev/v1beta1\nkind: Trigger\n"
+        "metadata: {name: on-comment}\nspec:\n  interceptors:\n"
+        "    - ref: {name: github}\n      params:\n"
+        "        - {name: secretRef, value: {secretName: s, secretKey: k}}\n"
+        "        - {name: eventTypes, value: [issue_comment]}\n"
+        "    - ref: {name: cel}\n      params:\n        - name: filter\n"
+        "          value: body.comment.author_association in ['OWNER', 'MEMBER']\n"
+        "  template:\n    spec:\n      resourcetemplates: []\n---\n"
+        "apiVersion: triggers.tekton.dev/v1beta1\nkind: EventListener\n"
+        "metadata: {name: el}\nspec:\n  triggers:\n"
+        "    - triggerRef: on-comment\n    - triggerRef: on-commnet\n",
+    )
+    found = check_files([path])
+    # The CEL filter on author_association counts as authorisation.
+    assert [(f.rule, f.line, f.level) for f in found] == [("ref-unresolved", 24, ERROR)]
+    assert "did you mean 'on-comment'" in found[0].message
+
+
+def test_comment_filter_in_cel_marks_a_comment_trigger(tmp_path):
+    path = write_docs(
+        tmp_path,
+        "el.yaml",
+        "apiVersion: triggers.tekton.dev/v1beta1\nkind: EventListener\n"
+        "metadata: {name: el}\nspec:\n  triggers:\n    - name: comments\n"
+        "      interceptors:\n        - ref: {name: cel}\n          params:\n"
+        "            - name: filter\n"
+        "              value: header.match('X-GitHub-Event', 'issue_comment')\n"
+        "      template:\n        spec:\n          resourcetemplates:\n"
+        "            - apiVersion: tekton.dev/v1\n              kind: TaskRun\n"
+        "              metadata: {generateName: t-}\n              spec:\n"
+        "                taskSpec:\n                  steps:\n"
+        "                    - image: alpine:3.20\n"
+        "                      script: echo run\n",
+    )
+    (found,) = check_files([path])
+    assert (found.rule, found.level, found.line) == ("comment-authorisation", ERROR, 6)
