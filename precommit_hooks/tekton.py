@@ -114,7 +114,9 @@ class TektonSet:
         if doc.kind and doc.name:
             self.by_kind.setdefault(doc.kind, {}).setdefault(doc.name, doc)
 
-    def find(self, kind: str, name: str) -> Doc | None:
+    def find(self, kind: Any, name: Any) -> Doc | None:
+        if not isinstance(kind, str) or not isinstance(name, str):
+            return None  # a malformed reference resolves to nothing
         return self.by_kind.get(kind, {}).get(name)
 
 
@@ -505,6 +507,14 @@ class _Refs:
 
     def check(self, doc: Doc, kind: str, name: Any, pos: Any, what: str) -> Doc | None:
         if not isinstance(name, str):
+            return None
+        if not isinstance(kind, str):
+            self.report.add(
+                doc,
+                pos,
+                "tekton-type",
+                f"{what}: kind must be a string, got {yamlio.type_name(kind)}",
+            )
             return None
         found = self.tekton.find(kind, name)
         if found is not None:

@@ -397,3 +397,58 @@ def test_comment_filter_in_cel_marks_a_comment_trigger(tmp_path):
     )
     (found,) = check_files([path])
     assert (found.rule, found.level, found.line) == ("comment-authorisation", ERROR, 6)
+
+
+def _paths(node, prefix=()):
+    yield prefix
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _paths(value, prefix + (key,))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _paths(value, prefix + (index,))
+
+
+def test_mutated_corpus_files_never_crash_the_check(tekton_corpus, tmp_path):
+    """Values of the wrong type anywhere: findings, never an internal error."""
+    import copy
+    import random
+
+    import yaml
+
+    rng = random.Random(20261127)
+    replacements = [None, 0, True, "x", [], {}, [1, "a"], {"a": 1}, "$(params.", 1.5]
+    sources = sorted(tekton_corpus.rglob("*.yaml")) + sorted(FIXTURES.rglob("*.yaml"))
+    loaded = []
+    for source in sources:
+        docs = [d for d in yaml.safe_load_all(source.read_text()) if d]
+        if all(isinstance(d, (dict, list)) for d in docs) and docs:
+            loaded.append(docs)
+    for attempt in range(1000):
+        docs = copy.deepcopy(rng.choice(loaded))
+        for _ in range(rng.randint(1, 4)):
+            doc = rng.choice(docs)
+            where = rng.choice([p for p in _paths(doc) if p] or [None])
+            if where is None:
+                continue
+            node = doc
+            for key in where[:-1]:
+                node = node[key]
+            node[where[-1]] = copy.deepcopy(rng.choice(replacements))
+        path = tmp_path / f"mutant-{attempt}.yaml"
+        path.write_text(yaml.safe_dump_all(docs))
+        found = check_files([str(path)], context=False)
+        assert not by_rule(found, "internal-error"), (path.read_text(), found)
+
+
+def test_binding_kind_of_the_wrong_type(tmp_path):
+    path = write_docs(
+        tmp_path,
+        "el.yaml",
+        "apiVersion: triggers.tekton.dev/v1beta1\nkind: EventListener\n"
+        "metadata: {name: el}\nspec:\n  triggers:\n    - name: t\n"
+        "      bindings:\n        - ref: b\n          kind: [TriggerBinding]\n",
+    )
+    (found,) = check_files([path])
+    assert (found.rule, found.line) == ("tekton-type", 8)
+    assert "kind must be a string, got list" in found.message
