@@ -297,6 +297,8 @@ def _check_pipeline_spec(
                     "run after all tasks: remove it",
                 )
             for index, target in enumerate(_items(after)):
+                if not _require_string(report, doc, after, index, "a runAfter entry"):
+                    continue
                 if label == "tasks" and target not in task_names:
                     hint = difflib.get_close_matches(str(target), task_names, n=1)
                     report.add(

@@ -424,7 +424,7 @@ def test_mutated_corpus_files_never_crash_the_check(tekton_corpus, tmp_path):
         docs = [d for d in yaml.safe_load_all(source.read_text()) if d]
         if all(isinstance(d, (dict, list)) for d in docs) and docs:
             loaded.append(docs)
-    for attempt in range(1000):
+    for attempt in range(2000):
         docs = copy.deepcopy(rng.choice(loaded))
         for _ in range(rng.randint(1, 4)):
             doc = rng.choice(docs)
