@@ -285,3 +285,34 @@ def test_yaml_11_keys_are_named_as_written(tmp_path):
     (bad,) = found
     assert bad.rule == "profiles-unknown-key" and bad.line == 4
     assert "unknown key 'on' (read as boolean true)" in bad.message
+
+
+def test_mutated_profiles_give_findings_never_exceptions(tmp_path):
+    """Any value of any type anywhere: load_profiles returns, never raises."""
+    import copy
+    import random
+
+    import yaml
+
+    rng = random.Random(7)
+    base = yaml.safe_load((FIXTURES / "profiles.yaml").read_text())
+    values = [None, 0, True, "x", [], {}, [1], {"a": 1}, "a@b.co", "-x", 0.5]
+
+    def paths(node, prefix=()):
+        yield prefix
+        if isinstance(node, (dict, list)):
+            items = node.items() if isinstance(node, dict) else enumerate(node)
+            for key, value in items:
+                yield from paths(value, prefix + (key,))
+
+    for attempt in range(500):
+        data = copy.deepcopy(base)
+        for _ in range(rng.randint(1, 3)):
+            where = rng.choice([p for p in paths(data) if p])
+            node = data
+            for key in where[:-1]:
+                node = node[key]
+            node[where[-1]] = copy.deepcopy(rng.choice(values))
+        path = write(tmp_path, yaml.safe_dump(data), f"p{attempt}.yaml")
+        profiles, found = load_profiles(path)
+        assert (profiles is None) == any(f.level == ERROR for f in found)
