@@ -60,7 +60,9 @@ KNOWN: dict[str, set[str]] = {
         "VerificationPolicy",
         "StepAction",
     },
-    "triggers.tekton.dev/v1beta1": _TRIGGER_KINDS,
+    # Newer Triggers releases serve ClusterInterceptor in v1beta1 as well.
+    "triggers.tekton.dev/v1beta1": _TRIGGER_KINDS
+    | {"ClusterInterceptor", "Interceptor"},
     "triggers.tekton.dev/v1alpha1": _TRIGGER_KINDS
     | {"ClusterInterceptor", "Interceptor"},
 }
