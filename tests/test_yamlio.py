@@ -290,3 +290,8 @@ def test_non_positive_size_cap_is_a_usage_error(module):
     result = run_hook(module, "--max-bytes", "0", YAML / "null.yaml")
     assert result.returncode == 2
     assert "--max-bytes must be positive" in result.stderr
+
+
+def test_utf8_bom_file_passes_cleanly_within_limits():
+    result = run_hook("profiles", YAML / "bom_utf8.yaml")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
