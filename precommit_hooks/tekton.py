@@ -23,6 +23,8 @@ for the files passed.  Rules (ids are stable):
                          check never runs for pull requests
 ``github-owners-token``  ``githubOwners`` checking members without a token
 ``comment-authorisation`` an ``issue_comment`` trigger with no authorisation step
+``authorise-first``      a pipeline task that does not wait for the task that
+                         runs ``dsp authorize``
 ``image-latest``         ``:latest`` or untagged image (warning, as tekton-lint)
 """
 
@@ -336,6 +338,68 @@ def _check_pipeline_spec(
                 )
     rest = {k: v for k, v in spec.items() if k not in ("params", "tasks", "finally")}
     _check_params(report, doc, rest, declared, scope)
+
+
+def _task_dependencies(task: dict) -> set[str]:
+    """Tasks this pipeline task waits for: runAfter and $(tasks.X...) uses."""
+    after = {t for t in _items(task.get("runAfter")) if isinstance(t, str)}
+    for value, _ in _strings(task):
+        after |= {match.group(1) for match in TASKS_RE.finditer(value)}
+    return after
+
+
+def _runs_authorize(tekton: "TektonSet", task: dict) -> bool:
+    """Whether a pipeline task (inline or through its taskRef) runs dsp authorize."""
+    texts = [value for value, _ in _strings(task)]
+    ref = task.get("taskRef")
+    if isinstance(ref, dict):
+        found = tekton.find(ref.get("kind") or "Task", ref.get("name"))
+        if found is not None:
+            texts += [value for value, _ in _strings(found.data)]
+    return any(AUTHORIZE_RE.search(text) for text in texts)
+
+
+def _check_authorise_first(refs: "_Refs", doc: Doc, spec: Any, label: str) -> None:
+    """In a pipeline that authorises, every task runs after the authorisation.
+
+    A task that does not wait for it runs for any commenter, authorised or not
+    (``finally`` tasks are exempt: they report the outcome).
+    """
+    if not isinstance(spec, dict):
+        return
+    tasks = [
+        t
+        for t in _items(spec.get("tasks"))
+        if isinstance(t, dict) and isinstance(t.get("name"), str)
+    ]
+    gates = {t["name"] for t in tasks if _runs_authorize(refs.tekton, t)}
+    if not gates:
+        return
+    waits = {t["name"]: _task_dependencies(t) for t in tasks}
+
+    def after_gate(name: str) -> bool:
+        pending, seen = list(waits.get(name, ())), set()
+        while pending:
+            current = pending.pop()
+            if current in gates:
+                return True
+            if current not in seen:
+                seen.add(current)
+                pending.extend(waits.get(current, ()))
+        return False
+
+    gate_names = ", ".join(repr(g) for g in sorted(gates))
+    for task in tasks:
+        if task["name"] not in gates and not after_gate(task["name"]):
+            refs.report.add(
+                doc,
+                task.pos_of("name"),
+                "authorise-first",
+                f"task {task['name']!r} of {label} does not run after the "
+                f"authorisation ({gate_names}), so it runs for any commenter; "
+                f"add runAfter: [{sorted(gates)[0]}] (directly or through a task "
+                "that does)",
+            )
 
 
 def _check_run(report: _Report, doc: Doc, spec: Any, kind: str) -> None:
@@ -779,6 +843,7 @@ def _check_doc(refs: _Refs, doc: Doc) -> None:
         _check_task_spec(report, doc, spec, set(), f"the {label}")
     elif doc.kind == "Pipeline":
         _check_pipeline_spec(report, doc, spec, set(), f"the {label}")
+        _check_authorise_first(refs, doc, spec, label)
     elif doc.kind in ("PipelineRun", "TaskRun"):
         _check_run(report, doc, spec, doc.kind)
         for key, kind in (("pipelineRef", "Pipeline"), ("taskRef", "Task")):

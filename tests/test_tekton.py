@@ -452,3 +452,14 @@ def test_binding_kind_of_the_wrong_type(tmp_path):
     (found,) = check_files([path])
     assert (found.rule, found.line) == ("tekton-type", 8)
     assert "kind must be a string, got list" in found.message
+
+
+def test_every_task_waits_for_the_authorisation():
+    found = check_files([str(BAD / "authorise_not_first.yaml")], context=False)
+    # compile waits through $(tasks.parse-comment.results...), which waits for
+    # authorize; finally tasks are exempt; create-run waits for nothing.
+    assert [(f.rule, f.line, f.level) for f in found] == [
+        ("authorise-first", 25, ERROR)
+    ]
+    assert "'create-run'" in found[0].message
+    assert "runAfter: [authorize]" in found[0].message
