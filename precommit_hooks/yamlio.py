@@ -140,8 +140,10 @@ def _fail(path: str, pos: Pos | None, rule: str, message: str) -> YamlError:
 
 
 def _line_col(data: bytes, offset: int) -> Pos:
+    """1-based line and column (in characters, as editors count) of a byte."""
     line = data.count(b"\n", 0, offset) + 1
-    col = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+    start = data.rfind(b"\n", 0, offset) + 1
+    col = len(data[start:offset].decode("utf-8", "replace")) + 1
     return line, col
 
 
@@ -228,12 +230,14 @@ def decode(path: str, data: bytes) -> tuple[str, list[Finding]]:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            offset = exc.start + (3 if data.startswith(codecs.BOM_UTF8) else 0)
+            # utf-8-sig counts from after the BOM; so do editors.
+            body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
+            offset = exc.start
             raise _fail(
                 path,
-                _line_col(data, exc.start),
+                _line_col(body, offset),
                 "encoding",
-                f"not valid UTF-8 (byte 0x{data[offset]:02x}); save the file as UTF-8",
+                f"not valid UTF-8 (byte 0x{body[offset]:02x}); save the file as UTF-8",
             ) from None
     if text.startswith("\ufeff"):
         text = text[1:]

@@ -295,3 +295,10 @@ def test_non_positive_size_cap_is_a_usage_error(module):
 def test_utf8_bom_file_passes_cleanly_within_limits():
     result = run_hook("profiles", YAML / "bom_utf8.yaml")
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_bad_byte_column_counts_characters_and_skips_the_bom():
+    with pytest.raises(yamlio.YamlError) as caught:
+        yamlio.decode("t.yaml", codecs.BOM_UTF8 + "a: é\nb: ü".encode() + b"\xff\n")
+    found = caught.value.finding
+    assert (found.line, found.col) == (2, 5) and "0xff" in found.message
