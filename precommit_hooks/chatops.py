@@ -189,7 +189,43 @@ def _no_constants(name: str) -> Any:
 _DECODER = json.JSONDecoder(parse_constant=_no_constants)
 
 
+MAX_JSON_DEPTH = 16
+
+
+def _json_depth(line: str, index: int) -> int:
+    """The deepest bracket nesting from ``index`` on, strings skipped.
+
+    Checked before decoding so the refusal does not depend on the
+    interpreter's recursion limit (which other libraries may raise).
+    """
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in line[index:]:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+            if depth <= 0:
+                break
+    return deepest
+
+
 def _json_at(line: str, index: int, what: str) -> tuple[Any, int]:
+    if _json_depth(line, index) > MAX_JSON_DEPTH:
+        raise Refusal(
+            f"{what} at column {index + 1} is nested too deeply "
+            f"(more than {MAX_JSON_DEPTH} levels)"
+        )
     try:
         value, end = _DECODER.raw_decode(line, index)
     except RecursionError:

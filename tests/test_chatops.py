@@ -802,3 +802,26 @@ def test_verify_signature_compares_in_constant_time(
     monkeypatch.setattr(chatops.hmac, "compare_digest", spy)
     chatops.verify_signature(b"body", sign(b"body", "k"), b"k")
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize("opening", ["[", '{"a":'])
+def test_deep_params_are_refused_whatever_the_recursion_limit(opening: str) -> None:
+    # Other libraries (cel-python) raise the limit; the cap must not depend on it.
+    original = sys.getrecursionlimit()
+    sys.setrecursionlimit(10_000)
+    try:
+        body = "/run-pipeline example_pipeline.py params=" + opening * 17
+        with pytest.raises(Refusal, match="nested too deeply"):
+            chatops.parse_comment(body)
+    finally:
+        sys.setrecursionlimit(original)
+
+
+def test_strings_that_look_like_brackets_do_not_count_as_nesting() -> None:
+    value = "[" * 40
+    request = chatops.parse_comment(
+        '/run-pipeline example_pipeline.py params={"name": "x", "value": "'
+        + value
+        + '"}'
+    )
+    assert request.params == {"x": value}
