@@ -33,8 +33,19 @@ REGISTRY = re.compile(
 TEMPLATE_MARKERS = ("{" + "{", "{" + "%", "{" + "#")
 GIT_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/+-]*\Z")
 # Names the generated package must not shadow: its own dependencies.
+# ("test" is CPython's own test package, left out of sys.stdlib_module_names.)
 TAKEN_NAMES = frozenset(
-    {"sklearn", "joblib", "numpy", "matplotlib", "kfp", "boto3", "pytest", "tests"}
+    {
+        "sklearn",
+        "joblib",
+        "numpy",
+        "matplotlib",
+        "kfp",
+        "boto3",
+        "pytest",
+        "test",
+        "tests",
+    }
 )
 
 
@@ -211,6 +222,17 @@ def check_hooks_repo(value: object) -> str:
     return ""
 
 
+def derived_package_name(slug: str) -> str:
+    """The default package_name of cookiecutter.json for `slug` (kept in step)."""
+    prefix = "ml_" if slug[:1].isdigit() else ""
+    return (prefix + slug.replace("-", "_"))[:63]
+
+
+def derived_lakefs_repository(slug: str) -> str:
+    """The default lakefs_repository of cookiecutter.json for `slug`."""
+    return slug if len(slug) >= 3 else slug + "-data"
+
+
 def check_answers(answers: dict) -> list[str]:
     """Every problem with the answers, one line each (empty when all are good)."""
     problems = [check_free_text(name, answers.get(name)) for name in FREE_TEXT]
@@ -220,8 +242,8 @@ def check_answers(answers: dict) -> list[str]:
     derived_from_bad_slug = {
         name
         for name, derived in (
-            ("package_name", str(slug).replace("-", "_")),
-            ("lakefs_repository", slug),
+            ("package_name", derived_package_name(str(slug))),
+            ("lakefs_repository", derived_lakefs_repository(str(slug))),
         )
         if slug_problem and answers.get(name) == derived
     }

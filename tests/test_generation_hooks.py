@@ -69,6 +69,7 @@ def test_good_answers_pass(capsys):
         ("package_name", "match", "is a Python keyword"),
         ("package_name", "json", "would shadow"),
         ("package_name", "sklearn", "would shadow"),
+        ("package_name", "test", "would shadow"),
         ("author_email", "ada", "not an email address"),
         ("author_email", "ada@localhost", "not an email address"),
         ("author_email", "Ada <ada@example.com>", "not an email address"),
@@ -212,6 +213,55 @@ def test_cookiecutter_stops_on_a_bad_answer_and_leaves_nothing(tmp_path, answer,
     # Nothing left: neither in the output folder nor beside it ("../escaped").
     assert list(output.iterdir()) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def rendered_defaults(**answers: str) -> dict:
+    """cookiecutter.json's values, rendered as `cookiecutter --no-input` does."""
+    from cookiecutter.generate import generate_context
+    from cookiecutter.prompt import prompt_for_config
+
+    context = generate_context(
+        context_file=str(REPO_ROOT / "cookiecutter.json"), extra_context=answers
+    )
+    return prompt_for_config(context, no_input=True)
+
+
+@pytest.mark.parametrize(
+    "name, slug, package, repository",
+    [
+        ("Iris Classifier", "iris-classifier", "iris_classifier", "iris-classifier"),
+        ("!!!", "ml-project", "ml_project", "ml-project"),
+        ("   ", "ml-project", "ml_project", "ml-project"),
+        ("3D Model", "3d-model", "ml_3d_model", "3d-model"),
+        ("x", "x", "x", "x-data"),
+        ("Über Straße", "uber-strasse", "uber_strasse", "uber-strasse"),
+        ("9" * 80, "9" * 63, ("ml_" + "9" * 63)[:63], "9" * 63),
+    ],
+)
+def test_derived_defaults_are_always_valid(name, slug, package, repository):
+    """Whatever the project name, the derived answers pass the hook's checks."""
+    answers = rendered_defaults(project_name=name)
+    assert answers["project_slug"] == slug
+    assert answers["package_name"] == package == pre_gen.derived_package_name(slug)
+    assert answers["lakefs_repository"] == repository
+    assert repository == pre_gen.derived_lakefs_repository(slug)
+    problems = pre_gen.check_answers(answers)
+    # Only a blank name itself is refused; nothing derived from it is.
+    assert problems == (
+        ["project_name is empty: answer with the project's name"]
+        if not name.strip()
+        else []
+    )
+
+
+def test_a_name_without_letters_or_digits_still_generates(tmp_path):
+    """`!!!` slugifies to nothing; the fallback slug keeps cookiecutter going."""
+    output = tmp_path / "out"
+    output.mkdir()
+    result = run_cookiecutter(output, "project_name=!!!")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sorted(p.name for p in output.iterdir()) == ["ml-project"]
+    assert (output / "ml-project" / "src" / "ml_project" / "train.py").is_file()
 
 
 def test_values_derived_from_a_bad_slug_are_not_reported_again():
