@@ -40,6 +40,13 @@ def next_steps(answers: dict) -> str:
     ]
     if answers.get("use_tekton"):
         lines.append("  then install .tekton/ on the cluster (see .tekton/README.md)")
+        members = f"{answers.get('admins', '')},{answers.get('contributors', '')}"
+        # dsp authorize matches commenters by GitHub login, which emails lack.
+        if ":" not in members:
+            lines.append(
+                "  and give yourself a `github: <login>` in profiles.yaml to start"
+                " /run-pipeline runs"
+            )
     return "\n".join(lines)
 
 

@@ -32,6 +32,9 @@ REGISTRY = re.compile(
 # Jinja's openers, spelled so that cookiecutter does not render them here.
 TEMPLATE_MARKERS = ("{" + "{", "{" + "%", "{" + "#")
 GIT_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/+-]*\Z")
+# GitHub logins: 1-39 alphanumerics or single hyphens, no hyphen at either end.
+GITHUB_LOGIN = re.compile(r"[A-Za-z0-9](?:-?[A-Za-z0-9])*\Z")
+GITHUB_MAX = 39
 # Names the generated package must not shadow: its own dependencies.
 # ("test" is CPython's own test package, left out of sys.stdlib_module_names.)
 TAKEN_NAMES = frozenset(
@@ -157,21 +160,45 @@ def split_emails(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def split_member(entry: str) -> tuple[str, str | None]:
+    """`email` or `email:github-login` -> (email, login or None), both stripped."""
+    if ":" not in entry:
+        return entry.strip(), None
+    email, _, login = entry.rpartition(":")
+    return email.strip(), login.strip()
+
+
+def check_github_login(login: str) -> bool:
+    """True when `login` is a possible GitHub login (GitHub's own rules)."""
+    return len(login) <= GITHUB_MAX and bool(GITHUB_LOGIN.match(login))
+
+
 def check_members(admins: object, contributors: object) -> list[str]:
-    """At least one admin; every member an email; nobody listed twice."""
+    """At least one admin; each entry `email[:github-login]`; nobody listed twice."""
     problems = []
     if not isinstance(admins, str) or not split_emails(admins):
         return ["admins is empty: answer with at least one email, e.g. ada@example.com"]
     if not isinstance(contributors, str):
         return [f"contributors {contributors!r} must be comma-separated emails"]
     seen: dict[str, str] = {}
+    logins: dict[str, str] = {}
     for role, value in (("admins", admins), ("contributors", contributors)):
         for item in split_emails(value):
-            normalised = parse_email(item)
+            email, login = split_member(item)
+            normalised = parse_email(email)
             if not normalised:
                 problems.append(
                     f"{role} entry {item!r} is not an email address:"
-                    " separate emails with commas: ada@example.com, bob@example.com"
+                    " separate entries with commas, each an email with an optional"
+                    " GitHub login: ada@example.com:ada-gh, bob@example.com"
+                )
+                continue
+            if login is not None and not check_github_login(login):
+                problems.append(
+                    f"{role} entry {item!r} has {login!r} after the ':', which is"
+                    f" not a GitHub login: 1-{GITHUB_MAX} letters, digits or single"
+                    " hyphens, not starting or ending with '-'"
+                    " (write email:login, e.g. ada@example.com:ada-gh)"
                 )
                 continue
             key = normalised.lower()
@@ -181,6 +208,14 @@ def check_members(admins: object, contributors: object) -> list[str]:
                     " list each person once"
                 )
             seen[key] = role
+            if login is not None:
+                if login.lower() in logins:
+                    problems.append(
+                        f"{role} entry {item!r}: the GitHub login {login!r} is"
+                        f" already given to {logins[login.lower()]}:"
+                        " each login belongs to one person"
+                    )
+                logins[login.lower()] = email
     return problems
 
 

@@ -81,6 +81,14 @@ def test_good_answers_pass(capsys):
         ("admins", "ada@example.com, ADA@example.com", "already listed in admins"),
         ("contributors", "ada@example.com", "already listed in admins"),
         ("contributors", "x@", "contributors entry 'x@'"),
+        ("admins", "ada@example.com:-ada", "'-ada' after the ':', which is not a"),
+        ("admins", "ada@example.com:ada-", "'ada-' after the ':', which is not a"),
+        ("admins", "ada@example.com:a--b", "'a--b' after the ':', which is not a"),
+        ("admins", "ada@example.com:a_b", "'a_b' after the ':', which is not a"),
+        ("admins", "ada@example.com:", "'' after the ':', which is not a GitHub"),
+        ("contributors", "c@example.com:" + "a" * 40, "which is not a GitHub login"),
+        ("contributors", "c@x.io:Gh, d@x.io:gh", "login 'gh' is already given to"),
+        ("contributors", "carol:carol-gh", "contributors entry 'carol:carol-gh'"),
         ("python_version", "3.9", "python_version '3.9' is not supported"),
         ("license", "GPL", "license 'GPL' is not offered"),
         ("use_tekton", "maybe", "must be yes or no"),
@@ -120,6 +128,21 @@ def test_each_bad_answer_gets_one_line_naming_it(name, value, expected, capsys):
 )
 def test_free_text_may_hold_quotes_backslashes_and_non_ascii(text):
     assert pre_gen.check_free_text("project_name", text) == ""
+
+
+def test_members_may_carry_a_github_login():
+    assert pre_gen.split_member(" ada@example.com : Ada-Gh ") == (
+        "ada@example.com",
+        "Ada-Gh",
+    )
+    assert pre_gen.split_member("ada@example.com") == ("ada@example.com", None)
+    longest = "a" + "-b" * 19  # 39 characters, GitHub's maximum
+    answers = {
+        **GOOD,
+        "admins": f"ada@example.com:ada-gh, bob@example.org:{longest}",
+        "contributors": "carol@example.com:C4rol, dan@example.com",
+    }
+    assert pre_gen.check_answers(answers) == []
 
 
 def test_emails_are_parsed_not_matched():
@@ -180,6 +203,15 @@ def test_next_steps_name_the_project_and_mention_tekton_only_when_used(
     out = capsys.readouterr().out
     assert "cd iris" in out and "make test" in out and ".tekton" not in out
     assert ".tekton/README.md" in post_gen.next_steps({**answers, "use_tekton": True})
+
+
+def test_next_steps_ask_for_a_github_login_only_when_nobody_has_one():
+    answers = {"project_slug": "iris", "use_tekton": True, "admins": "a@x.io"}
+    assert "`github: <login>` in profiles.yaml" in post_gen.next_steps(answers)
+    answers["contributors"] = "b@x.io:b-gh"
+    assert "github: <login>" not in post_gen.next_steps(answers)
+    answers.update(use_tekton=False, contributors="")
+    assert "github: <login>" not in post_gen.next_steps(answers)
 
 
 def run_cookiecutter(output_dir: Path, *answers: str) -> subprocess.CompletedProcess:

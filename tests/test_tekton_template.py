@@ -539,6 +539,10 @@ def test_readme_comments_run_against_the_generated_pipeline(project: Path) -> No
     readme = (project / ".tekton" / "README.md").read_text()
     examples = re.findall(r"^/run-pipeline .*$", readme, flags=re.M)
     assert len(examples) == 3
+    # The project's own README shows comments too: no bare `/run-pipeline`.
+    top = re.findall(r"^/run-pipeline\b.*$", (project / "README.md").read_text(), re.M)
+    assert len(top) == 2
+    examples += top
     specs = chatops.pipeline_input_specs_of(
         str(project / "workflows" / "iris_pipeline.py")
     )

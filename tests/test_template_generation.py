@@ -330,3 +330,73 @@ def test_longest_names_stay_within_the_line_length(tmp_path):
 def test_template_folder_is_named_by_the_slug():
     assert TEMPLATE_SLUG_DIR.is_dir()
     assert REPO_ROOT.joinpath("cookiecutter.json").is_file()
+
+
+def test_members_with_github_logins_may_authorise_run_pipeline(
+    tmp_path, corpus, monkeypatch, capsys
+):
+    """`email:login` answers become {email, github} members that dsp authorize
+    accepts, admins and contributors alike; a member without a login is refused."""
+    from precommit_hooks import cli, profiles
+
+    answers = {
+        "admins": "ada@example.com:ada-gh, bob@example.org",
+        "contributors": "carol@example.com:Codertocat, dan@example.com",
+    }
+    print("answers:", json.dumps(answers, sort_keys=True))
+    project = bake(tmp_path, **answers)
+    path = project / "profiles.yaml"
+    assert yaml.safe_load(path.read_text())["profiles"] == {
+        "name": "iris-classifier",
+        "admins": [{"email": "ada@example.com", "github": "ada-gh"}, "bob@example.org"],
+        "contributors": [
+            {"email": "carol@example.com", "github": "Codertocat"},
+            "dan@example.com",
+        ],
+    }
+    assert profiles.main([str(path)]) == 0  # the check-profiles hook
+
+    event = json.loads(
+        (corpus / "github-webhooks/issue_comment/created.payload.json").read_text()
+    )
+    assert event["comment"]["user"]["login"] == "Codertocat"
+    event["issue"]["pull_request"] = {"url": event["issue"]["url"]}
+    event["comment"]["body"] = "/run-pipeline iris_pipeline.py"
+    monkeypatch.chdir(project)
+    capsys.readouterr()  # cookiecutter's next steps
+
+    def authorize(association: str) -> tuple[int, str, str]:
+        event["comment"]["author_association"] = association
+        payload = tmp_path / "event.json"
+        payload.write_text(json.dumps(event))
+        argv = ["authorize", "--payload", str(payload), "--profiles", str(path)]
+        code = cli.main(argv)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    # A contributor with a login, an owner of the repository: authorised.
+    code, out, err = authorize("OWNER")
+    assert (code, err) == (0, ""), err
+    assert json.loads(out)["commenter"] == "Codertocat"
+    # The same person without write access to the repository: refused.
+    code, out, err = authorize("CONTRIBUTOR")
+    assert code == 1 and out == "" and "Codertocat" in err
+    # Listed only by email (no login): refused, and told how to add the login.
+    path.write_text(
+        path.read_text().replace(
+            '- email: "carol@example.com"\n      github: "Codertocat"',
+            '- "carol@example.com"',
+        )
+    )
+    code, out, err = authorize("OWNER")
+    assert code == 1 and "not in" in err and "{email, github}" in err
+
+    # Onboarding reads the same file: the logins change nobody's access.
+    assert cli.main(["onboard", "--profiles", str(path)]) == 0
+    rendered = list(yaml.safe_load_all(capsys.readouterr().out))
+    users = {
+        doc["metadata"]["annotations"]["user"]
+        for doc in rendered
+        if doc["kind"] == "RoleBinding"
+    }
+    assert users == {"bob@example.org", "carol@example.com", "dan@example.com"}
