@@ -550,3 +550,23 @@ def test_readme_comments_run_against_the_generated_pipeline(project: Path) -> No
         request = chatops.parse_comment(comment)
         assert request.pipeline == "workflows/iris_pipeline.py"
         chatops.check_against_repo(request, str(project), lambda path: specs)
+
+
+def test_ci_is_installed_in_its_own_namespace_everywhere(
+    project: Path, docs: dict[str, list[Any]]
+) -> None:
+    """Kubeflow's profile controller will not adopt an existing namespace named
+    like the profile, so every install step names `<slug>-ci`, and the
+    manifests pin no namespace (they go where `kubectl apply` is pointed)."""
+    slug = project.name
+    readme = (project / ".tekton" / "README.md").read_text()
+    named = re.findall(
+        r"(?:create namespace |--namespace=|--serviceaccount=|namespace: )([\w.-]+)",
+        readme,
+    )
+    assert named and set(named) == {f"{slug}-ci"}, named
+    assert f"kubectl create namespace {slug}-ci" in readme
+    for name, documents in docs.items():
+        for document in documents:
+            metadata = document.get("metadata") or {}
+            assert "namespace" not in metadata, (name, metadata)
