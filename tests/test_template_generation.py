@@ -25,6 +25,7 @@ PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 
 # Every generated file but the optional ones (LICENSE, .github/, .tekton/).
 BASE_FILES = {
+    ".dockerignore",
     ".flake8",
     ".gitignore",
     ".pre-commit-config.yaml",
@@ -400,3 +401,73 @@ def test_members_with_github_logins_may_authorise_run_pipeline(
         if doc["kind"] == "RoleBinding"
     }
     assert users == {"bob@example.org", "carol@example.com", "dan@example.com"}
+
+
+def dockerfile_steps(text: str) -> tuple[list[tuple[str, str]], str]:
+    """The (source, destination in the image) of every COPY, and the base image.
+
+    Line continuations are joined; a relative destination is under the WORKDIR
+    in force, and one ending in '/' (or several sources) is a folder.
+    """
+    import posixpath
+
+    workdir, base, copies = "/", "", []
+    for line in text.replace("\\\n", " ").splitlines():
+        words = line.split()
+        if not words or words[0].startswith("#"):
+            continue
+        instruction, arguments = words[0].upper(), words[1:]
+        if instruction == "FROM":
+            base = arguments[0]
+        elif instruction == "WORKDIR":
+            workdir = posixpath.join(workdir, arguments[0])
+        elif instruction == "COPY":
+            *sources, destination = [a for a in arguments if not a.startswith("--")]
+            into = posixpath.join(workdir, destination)
+            for source in sources:
+                if destination.endswith("/") or len(sources) > 1:
+                    copies.append((source, posixpath.join(into, Path(source).name)))
+                else:
+                    copies.append((source, into))
+    return copies, base
+
+
+def test_images_build_what_the_components_run(baked_project):
+    """docker-compose contexts, Dockerfile COPY sources and component commands
+    line up: every source exists in its build context (and is not ignored), and
+    the script a component.yaml runs is the component's src/ file in the image."""
+    import fnmatch
+
+    components = baked_project / "workflows/components"
+    compose = yaml.safe_load((components / "docker-compose.yaml").read_text())
+    ignored = [
+        line.rstrip("/")
+        for line in (baked_project / ".dockerignore").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert set(compose["services"]) == {
+        path.name for path in components.iterdir() if path.is_dir()
+    }
+    for name, service in compose["services"].items():
+        context = (components / service["build"]["context"]).resolve()
+        dockerfile = context / service["build"].get("dockerfile", "Dockerfile")
+        assert dockerfile == components / name / "Dockerfile"
+        copies, base = dockerfile_steps(dockerfile.read_text())
+        assert base == "python:3.11-slim"
+        for source, _ in copies:
+            assert (context / source).exists(), (name, source)
+            if context == baked_project:  # the root's .dockerignore applies
+                hits = [p for p in ignored if fnmatch.fnmatch(source, p)]
+                assert not hits, (name, source, hits)
+        in_image = dict((destination, source) for source, destination in copies)
+        command = yaml.safe_load((components / name / "component.yaml").read_text())[
+            "implementation"
+        ]["container"]["command"]
+        assert command[0] == "python" and len(command) == 2, command
+        script = (context / in_image[command[1]]).resolve()
+        assert script.parent == components / name / "src", (name, script)
+        assert script.is_file()
+        requirements = [s for s, d in copies if d.endswith("/requirements.txt")]
+        assert [(context / s).resolve() for s in requirements] == [
+            components / name / "requirements.txt"
+        ]
