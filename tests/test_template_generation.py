@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import itertools
 import json
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -471,3 +472,32 @@ def test_images_build_what_the_components_run(baked_project):
         assert [(context / s).resolve() for s in requirements] == [
             components / name / "requirements.txt"
         ]
+
+
+def test_github_workflow_is_valid_and_runs_every_gate(baked_project):
+    """The workflow validates against GitHub's schema (check-jsonschema's vendored
+    copy, offline), caches by pyproject.toml and runs the pre-push gate too."""
+    workflow_path = baked_project / ".github/workflows/ci.yml"
+    result = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema"]
+        + ["vendor.github-workflows", str(workflow_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    steps = yaml.safe_load(workflow_path.read_text())["jobs"]["checks"]["steps"]
+    assert steps[1]["with"]["cache-dependency-path"] == "pyproject.toml"
+    assert steps[2]["with"]["key"] == (
+        "pre-commit-${{ runner.os }}-py3.11-${{ hashFiles('.pre-commit-config.yaml') }}"
+    )
+    scripts = "\n".join(step.get("run", "") for step in steps)
+    for command in (
+        "pre-commit run --all-files",
+        "--cov-fail-under=100",
+        "make pipeline",
+        "make train",
+        "pre-commit run model-regression --hook-stage pre-push --all-files",
+    ):
+        assert command in scripts, command
+    # The hook runs the project's interpreter, not pre-commit's (first on PATH).
+    assert 'DSP_PYTHON="$(command -v python)"' in scripts
