@@ -501,3 +501,27 @@ def test_github_workflow_is_valid_and_runs_every_gate(baked_project):
         assert command in scripts, command
     # The hook runs the project's interpreter, not pre-commit's (first on PATH).
     assert 'DSP_PYTHON="$(command -v python)"' in scripts
+
+
+def test_make_install_keeps_an_existing_environment(baked_project, tmp_path):
+    """`make install` installs into the PYTHON it is given (an existing .venv by
+    default) instead of re-creating it, and installs the hooks through it."""
+    project = tmp_path / "project"
+    shutil.copytree(baked_project, project)
+    calls = tmp_path / "calls.txt"
+    python = tmp_path / "python"
+    python.write_text(f'#!/bin/sh\necho "$*" >> {calls}\n')
+    python.chmod(0o755)
+    result = subprocess.run(
+        ["make", "--no-print-directory", "install", f"PYTHON={python}"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not (project / ".venv").exists()
+    assert calls.read_text().splitlines() == [
+        "-m pip install --upgrade pip",
+        "-m pip install -e .[dev]",
+        "-m pre_commit install",
+    ]
