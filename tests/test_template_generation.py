@@ -525,3 +525,14 @@ def test_make_install_keeps_an_existing_environment(baked_project, tmp_path):
         "-m pip install -e .[dev]",
         "-m pre_commit install",
     ]
+
+
+def test_dev_tools_match_the_pre_commit_revs(baked_project):
+    """`make lint` (the dev extra's black and flake8) and the git hooks agree."""
+    config = yaml.safe_load((baked_project / ".pre-commit-config.yaml").read_text())
+    revs = {repo["repo"].rsplit("/", 1)[-1]: repo["rev"] for repo in config["repos"]}
+    assert config["default_install_hook_types"] == ["pre-commit", "pre-push"]
+    pyproject = tomllib.loads((baked_project / "pyproject.toml").read_text())
+    dev = pyproject["project"]["optional-dependencies"]["dev"]
+    assert f"black=={revs['black-pre-commit-mirror']}" in dev
+    assert f"flake8=={revs['flake8']}" in dev
