@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 import itertools
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -536,3 +538,58 @@ def test_dev_tools_match_the_pre_commit_revs(baked_project):
     dev = pyproject["project"]["optional-dependencies"]["dev"]
     assert f"black=={revs['black-pre-commit-mirror']}" in dev
     assert f"flake8=={revs['flake8']}" in dev
+
+
+def readme_commands(text: str) -> list[str]:
+    """The commands of every ```bash block, continuation lines joined."""
+    blocks = re.findall(r"```bash\n(.*?)```", text, flags=re.S)
+    return [
+        line.strip()
+        for block in blocks
+        for line in block.replace("\\\n", " ").splitlines()
+        if line.strip() and not line.startswith("docker ")
+    ]
+
+
+def test_component_readme_trains_and_pushes_an_ormb_model(baked_project, tmp_path):
+    """The train component README's commands, run as written (the registry host
+    aside) against a real registry, push a model that pulls back intact."""
+    from servers import docker_registry
+
+    project = tmp_path / "project"
+    shutil.copytree(baked_project, project)
+    readme = project / "workflows/components/train-ormb-component/README.md"
+    commands = readme_commands(readme.read_text())
+    assert [c.split()[1] for c in commands] == [
+        "-m",
+        "workflows/components/lakefs-download-file/src/download.py",
+        "workflows/components/train-ormb-component/src/train.py",
+        "model",
+    ]
+    env = {**os.environ, "PYTHONPATH": str(project / "src")}
+    git = ["git", "-c", "user.name=T", "-c", "user.email=t@example.com"]
+    for command in (
+        ["init", "-q", "-b", "main"],
+        ["add", "-A"],
+        ["commit", "-qm", "x"],
+    ):
+        subprocess.run([*git, *command], cwd=project, check=True, env=env)
+    dsp = str(Path(sys.executable).with_name("dsp"))
+    with docker_registry(tmp_path) as registry:
+        for command in commands:
+            command = command.replace("harbor.example.com/dsp", registry)
+            command = re.sub(r"^python ", f"{sys.executable} ", command)
+            command = re.sub(r"^dsp ", f"{dsp} ", command)
+            result = subprocess.run(
+                ["bash", "-c", command], cwd=project, env=env, capture_output=True,
+                text=True, timeout=300,
+            )  # fmt: skip
+            assert result.returncode == 0, command + result.stdout + result.stderr
+        pushed = json.loads(result.stdout)["reference"]
+        pull = [dsp, "model", "pull", pushed, "--output", str(tmp_path / "pulled")]
+        subprocess.run(pull, check=True, capture_output=True, env=env)
+    model = project / "build/model/model/model.joblib"
+    pulled = list((tmp_path / "pulled").rglob("model.joblib"))
+    assert [path.read_bytes() for path in pulled] == [model.read_bytes()]
+    record = json.loads((project / "build/data/record.json").read_text())
+    assert record["source"] == "data/iris.csv" and len(record["sha256"]) == 64

@@ -31,3 +31,14 @@ def test_component_reports_missing_data_in_one_line(train_component, tmp_path, c
     assert train_component.main(argv) == 1
     error = capsys.readouterr().err
     assert error.startswith("error: ") and error.count("\n") == 1
+
+
+def test_ormbfile_without_the_installed_project_has_no_author(
+    train_component, monkeypatch
+):
+    about = train_component.package_metadata()
+    assert about["description"] and about["author"]
+    monkeypatch.setattr(train_component, "DISTRIBUTION", "no-such-distribution")
+    described = train_component.ormbfile({"seed": 1}, {"accuracy": 1.0}, {})
+    assert "author" not in described and "description" not in described
+    assert described["metrics"] == [{"name": "accuracy", "value": "1.0"}]

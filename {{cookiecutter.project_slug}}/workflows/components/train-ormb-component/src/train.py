@@ -13,7 +13,7 @@ import json
 import shutil
 import sys
 from collections.abc import Sequence
-from importlib.metadata import metadata
+from importlib.metadata import PackageNotFoundError, metadata
 from pathlib import Path
 
 import {{ cookiecutter.package_name }}.train as training
@@ -23,14 +23,21 @@ DISTRIBUTION = "{{ cookiecutter.project_slug }}"
 MODEL_FILES = ("model.joblib",)
 
 
+def package_metadata() -> dict:
+    """The project's description and author ({} when it is not installed)."""
+    try:
+        about = metadata(DISTRIBUTION)
+    except PackageNotFoundError:  # run from a checkout, e.g. PYTHONPATH=src
+        return {}
+    return {"description": about["Summary"], "author": about["Author-email"]}
+
+
 def ormbfile(hyperparams: dict, metrics: dict, data_record: dict) -> dict:
     """ORMB's model description: format, framework, metrics, hyper-parameters."""
-    about = metadata(DISTRIBUTION)
     return {
         "apiVersion": "v1alpha1",
         "kind": "Model",
-        "description": about["Summary"],
-        "author": about["Author-email"],
+        **package_metadata(),
         "framework": "scikit-learn",
         "format": "SKLearn",
         "hyperParameters": [
