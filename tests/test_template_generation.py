@@ -593,3 +593,12 @@ def test_component_readme_trains_and_pushes_an_ormb_model(baked_project, tmp_pat
     assert [path.read_bytes() for path in pulled] == [model.read_bytes()]
     record = json.loads((project / "build/data/record.json").read_text())
     assert record["source"] == "data/iris.csv" and len(record["sha256"]) == 64
+
+
+@pytest.mark.parametrize("actions", [True, False])
+def test_readme_claims_ci_only_when_there_is_a_workflow(tmp_path, actions):
+    """Tekton's commit CI builds and uploads; it runs no tests or linters."""
+    project = bake(tmp_path, use_github_actions=actions, use_tekton=True)
+    readme = (project / "README.md").read_text()
+    assert ("and in GitHub Actions" in readme) is actions
+    assert "in CI" not in readme
