@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import stat
 import sys
 from dataclasses import asdict, dataclass
 from typing import Callable, Iterable, Sequence
@@ -107,9 +109,7 @@ def run_checks(
         try:
             found.extend(check_file(name))
         except RecursionError:
-            found.append(
-                finding(name, None, "yaml-depth", "nesting too deep to check")
-            )
+            found.append(finding(name, None, "yaml-depth", "nesting too deep to check"))
         except Exception as exc:  # noqa: BLE001 - a hook never shows a traceback
             found.append(
                 finding(
@@ -133,6 +133,60 @@ def emit(findings: list[Finding], fmt: str, strict: bool) -> int:
 
 class Refusal(Exception):
     """A ``dsp`` command refuses its input: one line on stderr, exit 1."""
+
+
+def special_file_problem(path: str | os.PathLike[str]) -> str | None:
+    """Why an existing ``path`` cannot be read as a file, else None.
+
+    Opening a FIFO blocks forever and a folder raises, so every reader of a
+    user's JSON, TOML or JSONL asks this first; a missing path gives None and
+    is left to the caller, whose message says how to create the file.
+    """
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    except NotADirectoryError:
+        return "part of the path is a file, not a folder"
+    except OSError as exc:
+        return f"cannot read it ({exc.strerror})"
+    if stat.S_ISDIR(info.st_mode):
+        return "is a folder, not a file"
+    if not stat.S_ISREG(info.st_mode):
+        return "is not a regular file (a pipe or device?)"
+    return None
+
+
+def json_type_name(value: object) -> str:
+    """JSON's (and TOML's) name for a parsed value's type, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def os_error_text(exc: OSError) -> str:
+    """One line for a file error no reader expected: the path and the cause."""
+    names = [str(n) for n in (exc.filename, exc.filename2) if n is not None]
+    where = " -> ".join(names) or "a file"
+    cause = exc.strerror or type(exc).__name__
+    return f"{where}: {cause.lower()}; check the path (and its folders) and retry"
+
+
+def refuse_special_file(path: str | os.PathLike[str], what: str = "file") -> None:
+    """Raise a one-line :class:`Refusal` when ``path`` is a folder, pipe or device."""
+    problem = special_file_problem(path)
+    if problem:
+        raise Refusal(f"{path}: {problem}; name the {what}")
 
 
 def print_json(value: object) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -46,3 +49,26 @@ def baked_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     Treat it as read-only: copy it (shutil.copytree) before changing anything.
     """
     return bake(tmp_path_factory.mktemp("baked"))
+
+
+@pytest.fixture
+def fifo(tmp_path: Path) -> Iterator[Path]:
+    """A named pipe where a file is expected: opening it to read blocks forever.
+
+    Readers must refuse it before opening; should one open it anyway, a late
+    writer sends end-of-file so the test fails instead of hanging.
+    """
+    path = tmp_path / "pipe"
+    os.mkfifo(path)
+
+    def unblock() -> None:
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:  # no reader is waiting: nothing to unblock
+            pass
+
+    timer = threading.Timer(30, unblock)
+    timer.daemon = True
+    timer.start()
+    yield path
+    timer.cancel()
