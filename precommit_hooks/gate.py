@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from .findings import Refusal, print_json
+from .findings import Refusal, json_type_name, print_json, refuse_special_file
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -164,6 +164,7 @@ def _did_you_mean(key: str, allowed: tuple[str, ...]) -> str:
 
 def load_toml(path: Path) -> dict[str, Any]:
     """Read a TOML file, refusing a missing or broken one with one line."""
+    refuse_special_file(path, "pyproject.toml")
     try:
         with open(path, "rb") as handle:
             return tomllib.load(handle)
@@ -182,7 +183,7 @@ def dsp_table(data: Mapping[str, Any], path: Path) -> dict[str, Any]:
     tool = data.get("tool", {})
     dsp = tool.get("dsp", {}) if isinstance(tool, dict) else {}
     if not isinstance(dsp, dict):
-        raise Refusal(f"{path}: [tool.dsp] must be a table, not {type(dsp).__name__}")
+        raise Refusal(f"{path}: [tool.dsp] must be a table, not {json_type_name(dsp)}")
     return dsp
 
 
@@ -322,6 +323,7 @@ def read_metrics(path: Path) -> dict[str, float]:
     NaN, Infinity, duplicate keys and a top level that is not an object are
     refused with one line naming the file.
     """
+    refuse_special_file(path, "metrics JSON file")
     try:
         size = path.stat().st_size
         if size > MAX_METRICS_BYTES:
@@ -345,7 +347,7 @@ def read_metrics(path: Path) -> dict[str, float]:
     if not isinstance(data, dict):
         raise Refusal(
             f"{path}: the top level must be a JSON object of metrics, "
-            f"not {type(data).__name__}"
+            f"not {json_type_name(data)}"
         )
     metrics: dict[str, float] = {}
     for key, value in data.items():

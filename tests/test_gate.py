@@ -233,7 +233,8 @@ def test_metrics_file_reads_only_top_level_numbers(tmp_path):
         ('{"accuracy": Infinity}', "Infinity is not a number JSON allows"),
         ('{"accuracy": 1e400}', "metric 'accuracy' is inf, not a finite number"),
         ('{"accuracy": 0.9, "accuracy": 0.1}', "duplicate key 'accuracy'"),
-        ("[0.9]", "the top level must be a JSON object of metrics, not list"),
+        ("[0.9]", "the top level must be a JSON object of metrics, not array"),
+        ("null", "the top level must be a JSON object of metrics, not null"),
         ("{", "not valid metrics JSON"),
         (b"\xff\xfe{}", "not UTF-8 text"),
     ],
@@ -248,6 +249,31 @@ def test_bad_metrics_files_are_one_clear_line(tmp_path, content, message):
         gate.read_metrics(path)
     assert str(path) in str(exc.value) and message in str(exc.value)
     assert "\n" not in str(exc.value)
+
+
+def test_a_pipe_folder_or_file_in_the_path_is_refused_before_reading(
+    tmp_path, fifo, capsys
+):
+    (tmp_path / "a-file").write_text("x")
+    under_a_file = tmp_path / "a-file" / "metrics.json"
+    for path, problem in (
+        (fifo, "is not a regular file (a pipe or device?)"),
+        (tmp_path, "is a folder, not a file"),
+        (under_a_file, "part of the path is a file, not a folder"),
+    ):
+        for read, what in (
+            (gate.read_metrics, "metrics JSON file"),
+            (gate.load_toml, "pyproject.toml"),
+        ):
+            with pytest.raises(Refusal) as exc:
+                read(path)
+            assert str(exc.value) == f"{path}: {problem}; name the {what}"
+    # Through dsp: a pipe once hung and a path under a file was a traceback.
+    (tmp_path / "pyproject.toml").write_text(CONFIG.format(ties="pass"))
+    for extra in (["--candidate", str(fifo)], ["--candidate", str(under_a_file)]):
+        code, out, err = run_dsp(tmp_path, *extra, capsys=capsys)
+        assert code == 1 and out == ""
+        assert err.startswith(f"dsp gate: {extra[1]}: ") and err.count("\n") == 1
 
 
 def test_missing_files_exit_one_with_one_line(project, capsys):
