@@ -33,10 +33,21 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from . import __version__
-from .findings import Finding, Refusal, finding, print_json, report
+from .findings import (
+    Finding,
+    Refusal,
+    finding,
+    json_type_name,
+    os_error_text,
+    print_json,
+    refuse_special_file,
+    report,
+    special_file_problem,
+)
 
 CASE_KEYS = ("id", "type", "input", "expected", "capability", "reason", "added")
 CASE_TYPES = ("MFT", "INV", "DIR")
+MAX_UNKNOWN_KEYS_NAMED = 5
 DIRECTIONS = ("up", "down")
 REGRESSION_KEYS = ("cases", "model", "results", "command", "timeout")
 DEFAULT_CASES = "tests/model/regression_cases.jsonl"
@@ -106,14 +117,20 @@ def _features_problem(value: object, where: str) -> str | None:
 def _case_problems(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(rule, message) for everything wrong with one parsed case."""
     problems: list[tuple[str, str]] = []
-    for key in data:
-        if key not in CASE_KEYS:
-            problems.append(
-                (
-                    "case-unknown-key",
-                    f"unknown key {key!r}" + _close_key(key, CASE_KEYS),
-                )
+    unknown = [key for key in data if key not in CASE_KEYS]
+    for key in unknown[:MAX_UNKNOWN_KEYS_NAMED]:
+        problems.append(
+            ("case-unknown-key", f"unknown key {key!r}" + _close_key(key, CASE_KEYS))
+        )
+    if len(unknown) > MAX_UNKNOWN_KEYS_NAMED:
+        # A line with thousands of keys still gives a line a person can read.
+        problems.append(
+            (
+                "case-unknown-key",
+                f"and {len(unknown) - MAX_UNKNOWN_KEYS_NAMED} more unknown keys; "
+                f"a case has only {', '.join(CASE_KEYS)}",
             )
+        )
     missing = [k for k in CASE_KEYS if k not in data]
     if missing:
         problems.append(("case-missing-key", "missing " + ", ".join(missing)))
@@ -235,7 +252,7 @@ def parse_cases(text: str, path: str) -> tuple[list[Case], list[Finding]]:
                     path,
                     (number, 1),
                     "case-json",
-                    f"a case is a JSON object, not {type(data).__name__}",
+                    f"a case is a JSON object, not {json_type_name(data)}",
                 )
             )
             continue
@@ -292,6 +309,9 @@ def parse_cases(text: str, path: str) -> tuple[list[Case], list[Finding]]:
 
 def read_cases(path: Path) -> tuple[list[Case], list[Finding]]:
     """Read and check a cases file; an unreadable file is one finding."""
+    problem = special_file_problem(path)
+    if problem:
+        return [], [finding(str(path), None, "case-file", problem)]
     try:
         size = path.stat().st_size
         if size > MAX_CASES_BYTES:
@@ -389,6 +409,7 @@ class RegressionReport:
 
 def read_results(path: Path) -> dict[str, dict[str, Any]]:
     """The runner's ``{"results": [{"id", "passed", ...}]}`` by case id."""
+    refuse_special_file(path, "results JSON file")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -734,6 +755,7 @@ def record_case(
     sees either the old file or the old file plus the new line.
     """
     old = b""
+    refuse_special_file(cases_path, "cases JSONL file")
     if cases_path.exists():
         old = cases_path.read_bytes()
     cases, problems = read_cases(cases_path) if old else ([], [])
@@ -767,6 +789,7 @@ def record_case(
 
 def example_from_jsonl(path: Path, line: int) -> dict[str, Any]:
     """Line ``line`` (1-based) of a JSONL file such as confidently_wrong.jsonl."""
+    refuse_special_file(path, "JSONL file of examples")
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
@@ -1152,6 +1175,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_hook(args.config, args.format, not args.no_cache)
     except Refusal as exc:
         sys.stdout.write(f"model-regression: {exc}\n")
+        return 1
+    except OSError as exc:  # a path no reader expected (a file where a folder is)
+        sys.stdout.write(f"model-regression: {os_error_text(exc)}\n")
         return 1
     except KeyboardInterrupt:
         return 130

@@ -72,7 +72,8 @@ def test_valid_file_of_every_type():
 
 BAD_LINES = [
     ("{not json", "case-json", "2:2: error: not a JSON object: Expecting property"),
-    ("[1, 2]", "case-json", "a case is a JSON object, not list"),
+    ("[1, 2]", "case-json", "a case is a JSON object, not array"),
+    ("null", "case-json", "a case is a JSON object, not null"),
     (
         json.dumps({**case("x"), "capabilty": "typo"}),
         "case-unknown-key",
@@ -164,6 +165,49 @@ def test_unreadable_files(tmp_path):
     bom = tmp_path / "bom.jsonl"
     bom.write_text("\ufeff" + jsonl(case("a")), encoding="utf-8")
     assert "starts with a BOM" in regression.read_cases(bom)[1][0].message
+
+
+def test_a_line_with_thousands_of_keys_gives_a_readable_finding():
+    line = json.dumps({f"k{i}": i for i in range(5000)})
+    _, found = regression.parse_cases(line + "\n", "c.jsonl")
+    assert len(found) == 1
+    message = found[0].message
+    assert message.startswith("unknown key 'k0'; unknown key 'k1';")
+    assert "and 4995 more unknown keys; a case has only id, type, input" in message
+    assert len(message) < 600
+
+
+def test_pipes_folders_and_paths_under_files_are_refused_before_reading(
+    tmp_path, fifo, wrong, capsys
+):
+    (tmp_path / "a-file").write_text("x")
+    under_a_file = tmp_path / "a-file" / "cases.jsonl"
+    assert regression.read_cases(fifo)[1][0].text() == (
+        f"{fifo}:0:0: error: is not a regular file (a pipe or device?) [case-file]"
+    )
+    for path in (fifo, tmp_path, under_a_file):
+        with pytest.raises(Refusal, match="; name the results JSON file$"):
+            regression.read_results(path)
+        with pytest.raises(Refusal, match="; name the JSONL file of examples$"):
+            regression.example_from_jsonl(path, 1)
+        with pytest.raises(Refusal, match="; name the cases JSONL file$"):
+            regression.record_case(path, FEATURES, "setosa", "c", "r")
+    assert (tmp_path / "a-file").read_text() == "x"
+    # Through dsp: these were tracebacks (a folder, a path under a file).
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(jsonl(case("a")))
+    report = ["regression", "report", "--cases", str(cases), "--results"]
+    record = ["regression", "record", "--capability", "c", "--reason", "r"]
+    for argv, named in (
+        ([*report, str(tmp_path)], tmp_path),
+        ([*record, "--cases", str(under_a_file), "--from", str(wrong)], under_a_file),
+        ([*record, "--cases", str(cases), "--from", str(tmp_path)], tmp_path),
+    ):
+        assert cli.main(argv) == 1
+        out, err = capsys.readouterr()
+        assert out == "" and err.count("\n") == 1 and "Traceback" not in err
+        assert err.startswith(f"dsp regression: {named}: ")
+    assert cases.read_text() == jsonl(case("a"))
 
 
 def test_append_only_check():
@@ -572,6 +616,26 @@ def test_hook_without_configuration(tmp_path, monkeypatch, capsys):
     (tmp_path / "pyproject.toml").unlink()
     assert regression.main([]) == 1
     assert "pyproject.toml: no such file" in capsys.readouterr().out
+
+
+def test_hook_turns_an_unexpected_file_error_into_one_line(monkeypatch, capsys):
+    def fail(*args):
+        raise IsADirectoryError(21, "Is a directory", ".dsp-cache/last-pass.json")
+
+    monkeypatch.setattr(regression, "run_hook", fail)
+    assert regression.main([]) == 1
+    assert capsys.readouterr().out == (
+        "model-regression: .dsp-cache/last-pass.json: is a directory; check the "
+        "path (and its folders) and retry\n"
+    )
+
+
+def test_hook_refuses_a_pipe_as_config_without_hanging(fifo, capsys):
+    assert regression.main(["--config", str(fifo)]) == 1
+    assert capsys.readouterr().out == (
+        f"model-regression: {fifo}: is not a regular file (a pipe or device?); "
+        "name the pyproject.toml\n"
+    )
 
 
 # ------------------------------------------------------------ project interpreter
