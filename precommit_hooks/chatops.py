@@ -35,7 +35,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .findings import Refusal, print_json
+from .findings import Refusal, print_json, refuse_special_file
 
 COMMAND = "/run-pipeline"
 MAX_COMMENT_BYTES = 4096  # the EventListener's CEL filter uses the same cap
@@ -538,6 +538,8 @@ def check_against_repo(
 def _parse_comment_command(args: argparse.Namespace) -> int:
     if args.compiled_output and not args.repo:
         raise Refusal("--compiled-output needs --repo (the checkout to compile)")
+    if sys.stdin is None:  # started with stdin closed (<&-)
+        raise Refusal("no comment on stdin; pipe the comment body into the command")
     data = sys.stdin.buffer.read(MAX_COMMENT_BYTES + 1)
     if len(data) > MAX_COMMENT_BYTES:
         raise Refusal(
@@ -650,6 +652,7 @@ def authorize_event(event: Any, profiles: Any) -> dict[str, Any]:
 
 
 def _read_capped(path: str, what: str) -> bytes:
+    refuse_special_file(path, f"{what} file")
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_PAYLOAD_BYTES + 1)
@@ -667,6 +670,10 @@ def _json_payload(data: bytes, path: str) -> Any:
         raise Refusal(f"{path} is not a JSON webhook payload: {exc}") from None
 
 
+# No file given yet; a payload that is JSON null is an event, and refused as one.
+_NO_EVENT = object()
+
+
 def _authorize_command(args: argparse.Namespace) -> int:
     from .profiles import load_profiles
 
@@ -675,7 +682,7 @@ def _authorize_command(args: argparse.Namespace) -> int:
         raise Refusal(
             "to verify the signature pass --body-file, --signature and --secret-env"
         )
-    event = None
+    event: Any = _NO_EVENT
     if args.body_file:
         raw = _read_capped(args.body_file, "signed body")
         secret = os.environ.get(args.secret_env, "")
@@ -685,10 +692,10 @@ def _authorize_command(args: argparse.Namespace) -> int:
         event = _json_payload(raw, args.body_file)
     if args.payload:
         payload = _json_payload(_read_capped(args.payload, "payload"), args.payload)
-        if event is not None and payload != event:
+        if event is not _NO_EVENT and payload != event:
             raise Refusal(f"{args.payload} is not the signed body {args.body_file}")
         event = payload
-    if event is None:
+    if event is _NO_EVENT:
         raise Refusal("pass the event with --payload (or --body-file)")
     profiles, found = load_profiles(args.profiles)
     if profiles is None:

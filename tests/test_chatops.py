@@ -348,6 +348,15 @@ def test_non_utf8_comment_is_refused(
     refused(code, out, err, "not UTF-8")
 
 
+def test_closed_stdin_is_refused(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", None)  # what Python sets for `dsp ... <&-`
+    code = cli.main(["parse-comment"])
+    out, err = capsys.readouterr()
+    refused(code, out, err, "no comment on stdin; pipe the comment body")
+
+
 def test_oversized_stdin_is_not_read_whole(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -664,6 +673,39 @@ def test_payload_that_is_not_json_is_refused(
         ["authorize", "--payload", str(payload), "--profiles", str(profiles)],
     )
     refused(code, out, err, "not a JSON webhook payload")
+
+
+def test_null_payload_is_refused_as_an_event(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    profiles: Path,
+) -> None:
+    payload = tmp_path / "event.json"
+    payload.write_text("null")
+    argv = ["authorize", "--payload", str(payload), "--profiles", str(profiles)]
+    code, out, err = dsp(capsys, monkeypatch, argv)
+    refused(code, out, err, "not an issue_comment event")
+
+
+def test_pipe_or_folder_as_payload_is_refused_without_reading(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    profiles: Path,
+    fifo: Path,
+) -> None:
+    for option in ("--payload", "--body-file"):
+        for path, problem in (
+            (fifo, "is not a regular file (a pipe or device?)"),
+            (tmp_path, "is a folder, not a file"),
+        ):
+            argv = ["authorize", option, str(path), "--profiles", str(profiles)]
+            if option == "--body-file":
+                argv += ["--signature", "sha256=" + "0" * 64, "--secret-env", "S"]
+                monkeypatch.setenv("S", "secret")
+            code, out, err = dsp(capsys, monkeypatch, argv)
+            refused(code, out, err, f"dsp authorize: {path}: {problem}; name the ")
 
 
 # --- the webhook signature ------------------------------------------------------------
