@@ -38,7 +38,7 @@ import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any, Sequence
 
-from .findings import Refusal, print_json
+from .findings import Refusal, print_json, refuse_special_file
 
 ORMB_CONFIG_MEDIA_TYPE = "application/vnd.caicloud.model.config.v1alpha1+json"
 ORMB_LAYER_MEDIA_TYPE = "application/tar+gzip"
@@ -62,6 +62,7 @@ def _named_values(data: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def _read_json_object(path: Path, what: str) -> dict[str, Any]:
+    refuse_special_file(path, f"{what} JSON file")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -152,6 +153,7 @@ def pack_model(files: Sequence[Path]) -> bytes:
         folder.type, folder.mode, folder.mtime = tarfile.DIRTYPE, 0o755, 0
         tar.addfile(folder)
         for path in sorted(files, key=lambda p: p.name):
+            refuse_special_file(path, "model files")
             try:
                 data = path.read_bytes()
             except FileNotFoundError:
@@ -202,6 +204,15 @@ def _atomic_write(path: Path, data: bytes) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _is_sha256(digest: str) -> bool:
+    hex_part = digest.removeprefix("sha256:")
+    return (
+        digest.startswith("sha256:")
+        and len(hex_part) == 64
+        and all(c in "0123456789abcdef" for c in hex_part)
+    )
 
 
 def sha256_digest(data: bytes) -> str:
@@ -362,6 +373,17 @@ def pull_model(
 ) -> dict[str, Any]:
     """Fetch, check every digest, then unpack the model under ``destination``."""
     host, repository, tag = split_reference(reference)
+    # Local mistakes are refused before anything is fetched.
+    if destination.exists() and not destination.is_dir():
+        raise Refusal(
+            f"--output {destination} is a file, not a folder; name a folder to "
+            "unpack the model into"
+        )
+    if expected_digest and not _is_sha256(expected_digest):
+        raise Refusal(
+            f"--digest {expected_digest!r} is not sha256:<64 hex digits>; copy the "
+            "digest that dsp model push printed"
+        )
     if tag.startswith("sha256:"):
         if expected_digest and expected_digest != tag:
             raise Refusal(f"--digest {expected_digest} contradicts {reference!r}")

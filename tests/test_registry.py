@@ -231,6 +231,42 @@ def test_push_needs_a_git_revision(oci_registry, tmp_path, monkeypatch, capsys):
     assert "missing.joblib: no such model file" in capsys.readouterr().err
 
 
+def test_push_refuses_pipes_and_folders_as_inputs_before_pushing(trained, fifo, capsys):
+    # Unreachable registry: each refusal must come before anything is sent.
+    ref = f"127.0.0.1:{free_port()}/iris/model:v1"
+    base = ["model", "push", ref, "--git-revision", "abc", "--model"]
+    for extra, what in (
+        ([str(fifo)], "model files"),
+        (["artifacts/model.joblib", "--metrics", "artifacts"], "metrics JSON file"),
+        (["artifacts/model.joblib", "--metrics", str(fifo)], "metrics JSON file"),
+        (
+            ["artifacts/model.joblib", "--hyperparams", "artifacts"],
+            "hyper-parameters JSON file",
+        ),
+        (
+            ["artifacts/model.joblib", "--dataset-record", str(fifo)],
+            "dataset record JSON file",
+        ),
+    ):
+        assert cli.main([*base, *extra]) == 1
+        out, err = capsys.readouterr()
+        assert out == "" and err.count("\n") == 1 and "Traceback" not in err
+        assert err.startswith(f"dsp model: {extra[-1]}: ")
+        assert err.endswith(f"; name the {what}\n")
+
+
+def test_pull_refuses_a_bad_output_or_digest_before_fetching(tmp_path):
+    ref = f"127.0.0.1:{free_port()}/iris/model:v1"
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    with pytest.raises(Refusal, match=r"--output .*a-file is a file, not a folder"):
+        registry.pull_model(ref, a_file)
+    assert a_file.read_text() == "x"
+    with pytest.raises(Refusal, match=r"--digest 'xyz' is not sha256:<64 hex"):
+        registry.pull_model(ref, tmp_path / "out", expected_digest="xyz")
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize(
     "reference, message",
     [
