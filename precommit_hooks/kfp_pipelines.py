@@ -19,7 +19,7 @@ import warnings
 from typing import Any, Callable, Iterator
 
 from . import versions, yamlio
-from .findings import Refusal, print_json
+from .findings import Refusal, print_json, refuse_special_file
 
 PAGE_SIZE = 100
 MAX_PAGES = 200  # 20,000 versions: far beyond any real pipeline
@@ -43,6 +43,7 @@ def run_url(host: str, run_id: str) -> str:
 
 def read_params_file(path: str) -> dict[str, Any]:
     """Parameters from ``dsp parse-comment``'s output or a plain JSON object."""
+    refuse_special_file(path, "parameters JSON file")
     try:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
@@ -169,6 +170,15 @@ def connect(host: str, namespace: str | None, token: str | None) -> KfpStore:
     return KfpStore(client, namespace)
 
 
+# urllib3's and requests' names for "nothing answered at that address".
+_UNREACHABLE = {"MaxRetryError", "NewConnectionError", "ConnectTimeoutError"}
+
+
+def _is_unreachable(exc: BaseException) -> bool:
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    return isinstance(exc, ConnectionError) or bool(names & _UNREACHABLE)
+
+
 @contextlib.contextmanager
 def _kfp_errors(host: str, action: str) -> Iterator[None]:
     """KFP's prints go to stderr (stdout is our JSON); errors become one line."""
@@ -179,6 +189,11 @@ def _kfp_errors(host: str, action: str) -> Iterator[None]:
     except Refusal:
         raise
     except Exception as exc:  # noqa: BLE001 - one line instead of a traceback
+        if _is_unreachable(exc):
+            raise Refusal(
+                f"cannot reach KFP at {host} to {action} ({type(exc).__name__}); "
+                "check --host and that the KFP API is up"
+            ) from None
         status = getattr(exc, "status", None)
         reason = getattr(exc, "reason", None)
         detail = f"HTTP {status} {reason}" if status else f"{type(exc).__name__}"
@@ -265,6 +280,8 @@ def _pipeline_command(args: argparse.Namespace) -> int:
             f"--host {args.host!r} is not an http(s) URL; pass the KFP endpoint, "
             "e.g. https://kubeflow.example.com/pipeline"
         )
+    if args.action in ("upload", "run"):
+        refuse_special_file(args.package, "compiled pipeline YAML")
     if args.action in ("upload", "run") and not os.path.isfile(args.package):
         raise Refusal(f"pipeline package {args.package} not found; compile it first")
     # the names and options are checked before anything is sent
@@ -281,6 +298,9 @@ def _pipeline_command(args: argparse.Namespace) -> int:
             default_branch=args.default_branch,
             sha=args.sha,
         )
+    if args.action == "run":  # a bad parameter is refused before KFP is contacted
+        params = read_params_file(args.params_file) if args.params_file else {}
+        run_arguments(params, package_input_specs(args.package), args.package)
     token = os.environ.get(args.token_env) if args.token_env else None
     with _kfp_errors(args.host, what):
         store = connect(args.host, args.namespace, token)

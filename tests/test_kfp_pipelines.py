@@ -399,6 +399,34 @@ def test_bad_options_are_refused_before_kfp_is_asked(
     assert fake.runs == [] and fake.deleted == []
 
 
+def test_pipes_folders_and_bad_params_are_refused_before_connecting(
+    capsys: pytest.CaptureFixture[str],
+    fake: FakeClient,
+    package: Path,
+    tmp_path: Path,
+    fifo: Path,
+) -> None:
+    (tmp_path / "list.json").write_text("[1]")
+    run = ["pipeline", "run", "--host", "http://k", "--run-name", "r", "--package"]
+    for argv, reason in (
+        ([*run, str(fifo)], f"{fifo}: is not a regular file (a pipe or device?)"),
+        ([*run, str(tmp_path)], f"{tmp_path}: is a folder, not a file"),
+        (
+            [*run, str(package), "--params-file", str(fifo)],
+            f"{fifo}: is not a regular file",
+        ),
+        (
+            [*run, str(package), "--params-file", str(tmp_path / "list.json")],
+            "must hold a JSON object of parameter names to values",
+        ),
+        (upload_argv(fifo, "b"), f"{fifo}: is not a regular file"),
+    ):
+        code, out, err = dsp(capsys, *argv)
+        assert code == 1 and out is None
+        assert reason in err and err.count("\n") == 1, err
+        assert fake.seen == []  # type: ignore[attr-defined]
+
+
 def test_kfp_errors_become_one_line(
     capsys: pytest.CaptureFixture[str], fake: FakeClient, package: Path
 ) -> None:
@@ -424,7 +452,10 @@ def test_unreachable_kfp_with_the_real_client_is_one_line(
         *upload_argv(package, "b")[4:],
     )  # fmt: skip
     assert code == 1 and out is None
-    assert err.startswith(f"dsp pipeline: KFP at http://127.0.0.1:{free_port} failed")
+    assert err.startswith(
+        f"dsp pipeline: cannot reach KFP at http://127.0.0.1:{free_port} to upload "
+    )
+    assert err.endswith("check --host and that the KFP API is up\n")
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
