@@ -189,8 +189,24 @@ def compile_pipeline(
             finding(path, None, "file-missing", f"broken symbolic link to {target!r}")
         ]
     if not os.path.isfile(path):
-        what = "is a directory, not a file" if os.path.isdir(path) else "not found"
+        if os.path.isdir(path):
+            what = "is a directory, not a file"
+        elif os.path.exists(path):
+            what = "is not a regular file (a pipe or device?)"
+        else:
+            what = "not found"
         return None, [finding(path, None, "file-missing", f"pipeline file {what}")]
+    if not path.endswith(".py"):
+        # Python imports only .py files; anything else fails deep in importlib.
+        return None, [
+            finding(
+                path,
+                None,
+                "pipeline-file",
+                "a pipeline file is Python source ending in .py "
+                "(workflows/<name>_pipeline.py); rename it or pass the .py file",
+            )
+        ]
     with tempfile.TemporaryDirectory(prefix="dsp-pipeline-") as work:
         compiled_path = os.path.join(work, "compiled", "pipeline.yaml")
         os.mkdir(os.path.dirname(compiled_path))

@@ -219,6 +219,21 @@ def test_missing_symlinked_and_spaced_paths(tmp_path, capsys):
     assert main(args) == 0
 
 
+def test_a_file_that_is_not_python_or_not_regular_is_named_clearly(tmp_path, fifo):
+    yaml_file = tmp_path / "hello_pipeline.yaml"
+    yaml_file.write_text("a: 1\n")
+    found = check_pipelines([str(yaml_file), str(fifo)], timeout=SHORT_TIMEOUT)
+    assert sorted(f.text() for f in found) == sorted(
+        [
+            f"{yaml_file}:0:0: error: a pipeline file is Python source ending in .py "
+            "(workflows/<name>_pipeline.py); rename it or pass the .py file "
+            "[pipeline-file]",
+            f"{fifo}:0:0: error: pipeline file is not a regular file "
+            "(a pipe or device?) [file-missing]",
+        ]
+    )
+
+
 def test_json_output(capsys):
     path = str(HAZARDS / "no_pipeline_pipeline.py")
     assert main(["--format", "json", "--timeout", str(SHORT_TIMEOUT), path]) == 1
