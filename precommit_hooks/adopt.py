@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from . import yamlio
-from .findings import Refusal, print_json
+from .findings import Refusal, print_json, refuse_special_file
 
 PRECOMMIT_CONFIG = ".pre-commit-config.yaml"
 GITIGNORE = ".gitignore"
@@ -877,6 +877,8 @@ def adopt(
         raise Refusal(
             f"{repo_dir} is not a folder: give the project's folder as REPO_DIR"
         )
+    if config_file:
+        refuse_special_file(config_file, "cookiecutter config file (YAML)")
     repo_dir = repo_dir.resolve()
     if os.path.lexists(repo_dir / CRUFT_FILE):
         raise Refusal(

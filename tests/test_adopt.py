@@ -765,6 +765,33 @@ def test_bad_template_and_answers_are_refused_in_one_line(
     assert tree_state(repo) == before
 
 
+def test_a_pipe_or_folder_as_config_file_is_refused_before_rendering(
+    python_package: tuple[Path, dict[str, bytes]],
+    tmp_path: Path,
+    template_repo: Path,
+    fifo: Path,
+) -> None:
+    repo, _files = python_package
+    before = tree_state(repo)
+    for path, problem in (
+        (fifo, "is not a regular file (a pipe or device?)"),
+        (tmp_path, "is a folder, not a file"),
+    ):
+        done = dsp_adopt(
+            "--no-input",
+            "--template",
+            str(template_repo),
+            "--config-file",
+            str(path),
+            str(repo),
+        )
+        assert done.returncode == 1 and done.stdout == ""
+        assert done.stderr == (
+            f"dsp adopt: {path}: {problem}; name the cookiecutter config file (YAML)\n"
+        )
+    assert tree_state(repo) == before
+
+
 def test_answers_the_template_refuses_are_refused_without_a_traceback(
     python_package: tuple[Path, dict[str, bytes]], template_repo: Path
 ) -> None:
