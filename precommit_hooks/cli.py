@@ -15,7 +15,7 @@ import sys
 from typing import Sequence
 
 from . import __version__
-from .findings import EXIT_USAGE, Refusal
+from .findings import EXIT_USAGE, Refusal, os_error_text
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -39,9 +39,13 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The top-level parser; only ``command``'s module is imported."""
-    parser = _Parser(prog="dsp", description=__doc__.splitlines()[0])
+    # The docstring's first line without its reStructuredText quotes.
+    description = __doc__.splitlines()[0].replace("``", "")
+    parser = _Parser(prog="dsp", description=description)
     parser.add_argument("--version", action="version", version=__version__)
-    subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    subs = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=_Parser
+    )
     for name, (module_name, help_text) in COMMANDS.items():
         sub = subs.add_parser(name, help=help_text, description=help_text)
         if name == command:
@@ -62,6 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except Refusal as exc:
         sys.stderr.write(f"dsp {args.command}: {exc}\n")
+        return 1
+    except OSError as exc:  # a path no reader expected (a file where a folder is)
+        sys.stderr.write(f"dsp {args.command}: {os_error_text(exc)}\n")
         return 1
     except KeyboardInterrupt:
         return 130

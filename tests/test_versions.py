@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from precommit_hooks import cli
+from precommit_hooks import cli, versions
 from precommit_hooks.findings import Refusal
 from precommit_hooks.versions import (
     MAX_NAME,
@@ -257,3 +257,19 @@ def test_version_from_api_reads_server_objects_and_dicts() -> None:
         "id1", "feature/x-1111111", "feature-x-1111111", "2026-01-02T00:00:00+00:00"
     )
     assert version_from_api({"pipeline_version_id": "id2"}).version_id == "id2"
+
+
+def test_an_unexpected_file_error_is_one_line_naming_the_path(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The last guard of every dsp command: no OSError reaches the user as a traceback.
+    def write_into_a_file(args: object) -> int:
+        raise NotADirectoryError(20, "Not a directory", "out/names.json")
+
+    monkeypatch.setattr(versions, "_print_version_name", write_into_a_file)
+    code, out, err = dsp(capsys, "version-name", "--branch", "main", "--sha", "a" * 7)
+    assert (code, out) == (1, "")
+    assert err == (
+        "dsp version-name: out/names.json: not a directory; check the path "
+        "(and its folders) and retry\n"
+    )
