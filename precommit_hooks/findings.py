@@ -182,6 +182,18 @@ def os_error_text(exc: OSError) -> str:
     return f"{where}: {cause.lower()}; check the path (and its folders) and retry"
 
 
+def new_file_mode() -> int:
+    """The mode ``open()`` gives a new file under the current umask (0644 usually).
+
+    ``tempfile.mkstemp`` creates 0600 files; an atomic write that renames one
+    into place must widen it, or the next step (another user, a model server)
+    cannot read what was written.
+    """
+    mask = os.umask(0o022)  # reading the umask means setting it; put it back
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def refuse_special_file(path: str | os.PathLike[str], what: str = "file") -> None:
     """Raise a one-line :class:`Refusal` when ``path`` is a folder, pipe or device."""
     problem = special_file_problem(path)

@@ -25,7 +25,7 @@ from typing import Any, Iterable, Sequence
 
 import yaml
 
-from .findings import ERROR, Refusal, print_json
+from .findings import ERROR, Refusal, new_file_mode, print_json
 from .profiles import load_profiles
 from .yamlio import YamlError, load, type_name
 
@@ -267,6 +267,7 @@ def _write_atomic(path: str, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
+        os.chmod(temp, new_file_mode())  # mkstemp's 0600 would hide it from kubectl
         os.replace(temp, path)
     except BaseException:
         os.unlink(temp)

@@ -44,7 +44,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Sequence
 
 from . import yamlio
-from .findings import Finding, emit, finding, hook_parser
+from .findings import Finding, emit, finding, hook_parser, new_file_mode
 
 DEFAULT_TIMEOUT = 60.0
 # Compiled pipelines embed component code: allow far more than a hand-written file.
@@ -312,6 +312,7 @@ def _copy_atomic(source: str, destination: str) -> None:
     try:
         with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
             out.write(src.read())
+        os.chmod(temp, new_file_mode())  # mkstemp's 0600 would hide it from others
         os.replace(temp, destination)
     except BaseException:
         if os.path.exists(temp):

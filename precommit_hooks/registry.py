@@ -38,7 +38,7 @@ import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any, Sequence
 
-from .findings import Refusal, print_json, refuse_special_file
+from .findings import Refusal, new_file_mode, print_json, refuse_special_file
 
 ORMB_CONFIG_MEDIA_TYPE = "application/vnd.caicloud.model.config.v1alpha1+json"
 ORMB_LAYER_MEDIA_TYPE = "application/tar+gzip"
@@ -199,6 +199,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
+        os.chmod(tmp, new_file_mode())  # mkstemp's 0600 would hide the model
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -38,6 +38,7 @@ from .findings import (
     Refusal,
     finding,
     json_type_name,
+    new_file_mode,
     os_error_text,
     print_json,
     refuse_special_file,
@@ -721,8 +722,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else new_file_mode())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

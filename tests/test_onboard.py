@@ -376,6 +376,16 @@ def test_output_dir_writes_one_file_per_resource(tmp_path, capsys):
     assert sorted(file_docs, key=key) == sorted(stdout_docs, key=key)
 
 
+def test_output_files_get_the_mode_open_would_give(tmp_path, capsys):
+    reference = tmp_path / "reference.yaml"
+    reference.write_text("x")  # open() honours the umask; mkstemp alone gives 0600
+    out_dir = tmp_path / "manifests"
+    code, _, _ = run_dsp(capsys, "--profiles", str(EXAMPLE), "--output", str(out_dir))
+    assert code == 0
+    modes = {p.stat().st_mode & 0o777 for p in out_dir.iterdir()}
+    assert modes == {reference.stat().st_mode & 0o777}
+
+
 def test_output_dir_drops_removed_people_and_keeps_foreign_files(tmp_path, capsys):
     out_dir = tmp_path / "manifests"
     run_dsp(capsys, "--profiles", str(EXAMPLE), "--output", str(out_dir))

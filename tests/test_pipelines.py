@@ -87,6 +87,10 @@ def test_same_file_name_in_two_folders_do_not_collide(tmp_path):
         outputs.append(yaml.safe_load(out.read_text())["pipelineInfo"]["name"])
         assert list(pipelines.pipeline_inputs(compiled)) == [f"only_in_{'ab'[index]}"]
     assert outputs == ["train-a", "train-b"]
+    # The compiled YAML gets the mode open() would give (mkstemp alone gives 0600).
+    reference = tmp_path / "reference"
+    reference.write_text("x")
+    assert out.stat().st_mode & 0o777 == reference.stat().st_mode & 0o777
 
 
 def test_import_side_effects_stay_out_of_the_repository(hazard_findings, tmp_path):

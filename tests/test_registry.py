@@ -162,6 +162,11 @@ def test_pull_round_trip_checks_digests(oci_registry, trained, tmp_path, capsys)
     ).read_bytes()
     config = json.loads((out / "ormb-config.json").read_text())
     assert config["training"]["git"]["revision"] == _head(trained)
+    # Pulled files get the mode open() would give (mkstemp alone gives 0600).
+    reference = tmp_path / "reference"
+    reference.write_text("x")
+    for pulled in (out / "model" / "model.joblib", out / "ormb-config.json"):
+        assert pulled.stat().st_mode & 0o777 == reference.stat().st_mode & 0o777
     by_digest = registry.pull_model(
         f"{oci_registry}/iris/model@{pushed['digest']}", tmp_path / "by-digest"
     )

@@ -379,6 +379,14 @@ def test_record_creates_the_file_and_adds_a_missing_newline(tmp_path, wrong):
     assert len(cases.read_text().splitlines()) == 2
 
 
+def test_a_new_cases_file_gets_the_mode_open_would_give(tmp_path):
+    reference = tmp_path / "reference.jsonl"
+    reference.write_text("x")  # open() honours the umask; mkstemp alone gives 0600
+    cases = tmp_path / "cases.jsonl"
+    regression.record_case(cases, FEATURES, "setosa", "c", "r")
+    assert cases.stat().st_mode & 0o777 == reference.stat().st_mode & 0o777
+
+
 def test_record_refuses_a_broken_file_and_leaves_it_alone(tmp_path, wrong):
     cases = tmp_path / "cases.jsonl"
     broken = jsonl(case("a")) + "{oops\n"
