@@ -294,6 +294,14 @@ def write_manifests(
         ) from None
     profile = resources[0]["metadata"]["name"]
     wanted = {file_name(r): r for r in resources}
+    # A folder where a file goes would stop the writes half-way: refuse first.
+    for name in sorted(wanted):
+        target = os.path.join(directory, name)
+        if os.path.lexists(target) and not os.path.isfile(target):
+            raise Refusal(
+                f"--output {directory!r}: {name} is a folder or special file where "
+                "the manifest goes; move it away (nothing was written)"
+            )
     written = []
     for name, resource in sorted(wanted.items()):
         try:

@@ -386,6 +386,21 @@ def test_output_files_get_the_mode_open_would_give(tmp_path, capsys):
     assert modes == {reference.stat().st_mode & 0o777}
 
 
+def test_a_folder_where_a_manifest_goes_is_refused_before_writing(tmp_path, capsys):
+    out_dir = tmp_path / "manifests"
+    (out_dir / "profile-iris-classifier.yaml").mkdir(parents=True)
+    code, out, err = run_dsp(
+        capsys, "--profiles", str(EXAMPLE), "--output", str(out_dir)
+    )
+    assert (code, out) == (1, "")
+    assert err == (
+        f"dsp onboard: --output {str(out_dir)!r}: profile-iris-classifier.yaml is a "
+        "folder or special file where the manifest goes; move it away (nothing was "
+        "written)\n"
+    )
+    assert [p.name for p in out_dir.iterdir()] == ["profile-iris-classifier.yaml"]
+
+
 def test_output_dir_drops_removed_people_and_keeps_foreign_files(tmp_path, capsys):
     out_dir = tmp_path / "manifests"
     run_dsp(capsys, "--profiles", str(EXAMPLE), "--output", str(out_dir))
