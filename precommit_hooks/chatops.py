@@ -535,9 +535,25 @@ def check_against_repo(
     return request
 
 
+def _check_output_file(path: str) -> None:
+    """Refuse an output path that cannot take a file: a folder, or no folder."""
+    if os.path.isdir(path):
+        raise Refusal(
+            f"--compiled-output {path}: is a folder; name the YAML file to write"
+        )
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise Refusal(
+            f"--compiled-output {path}: the folder {folder} does not exist or is a "
+            "file; create the folder first"
+        )
+
+
 def _parse_comment_command(args: argparse.Namespace) -> int:
     if args.compiled_output and not args.repo:
         raise Refusal("--compiled-output needs --repo (the checkout to compile)")
+    if args.compiled_output:  # refused now, not after a compile of many seconds
+        _check_output_file(args.compiled_output)
     if sys.stdin is None:  # started with stdin closed (<&-)
         raise Refusal("no comment on stdin; pipe the comment body into the command")
     data = sys.stdin.buffer.read(MAX_COMMENT_BYTES + 1)

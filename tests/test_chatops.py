@@ -445,6 +445,33 @@ def test_compiled_output_keeps_the_compiled_pipeline(
     refused(code, out, err, "needs --repo")
 
 
+def test_compiled_output_that_cannot_take_a_file_is_refused_before_compiling(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    repo: Path,
+    tmp_path: Path,
+) -> None:
+    def no_compile(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("compiled before the output path was checked")
+
+    monkeypatch.setattr(chatops, "pipeline_input_specs_of", no_compile)
+    (tmp_path / "a-file").write_text("x")
+    for output, reason in (
+        (tmp_path, f"--compiled-output {tmp_path}: is a folder; name the YAML file"),
+        (
+            tmp_path / "a-file" / "p.yaml",
+            f"the folder {tmp_path / 'a-file'} does not exist or is a file",
+        ),
+        (tmp_path / "nowhere" / "p.yaml", "create the folder first"),
+    ):
+        argv = ["parse-comment", "--repo", str(repo), "--compiled-output", str(output)]
+        code, out, err = dsp(
+            capsys, monkeypatch, argv, b"/run-pipeline example_pipeline.py"
+        )
+        refused(code, out, err, reason)
+    assert (tmp_path / "a-file").read_text() == "x"
+
+
 def test_unknown_parameter_through_dsp_names_the_inputs(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, repo: Path
 ) -> None:
