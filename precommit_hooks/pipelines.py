@@ -47,6 +47,7 @@ from . import yamlio
 from .findings import Finding, emit, finding, hook_parser, new_file_mode
 
 DEFAULT_TIMEOUT = 60.0
+MAX_TIMEOUT = 86400.0  # a day; larger values overflow the OS timers
 # Compiled pipelines embed component code: allow far more than a hand-written file.
 _COMPILED_MAX_BYTES = 64 << 20
 _COMPILED_MAX_NODES = 5_000_000
@@ -475,8 +476,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.max_bytes is not None and args.max_bytes < 1:
         parser.error(f"--max-bytes must be positive, got {args.max_bytes}")
-    if args.timeout <= 0:
-        parser.error(f"--timeout must be positive, got {args.timeout:g}")
+    if not 0 < args.timeout < MAX_TIMEOUT:  # also refuses nan and inf
+        parser.error(
+            f"--timeout must be a number of seconds between 0 and {MAX_TIMEOUT:g}, "
+            f"got {args.timeout:g}"
+        )
     if args.jobs is not None and args.jobs < 1:
         parser.error(f"--jobs must be at least 1, got {args.jobs}")
     found = check_pipelines(

@@ -257,6 +257,18 @@ def test_usage_errors_exit_2():
         assert exc.value.code == 2
 
 
+@pytest.mark.parametrize("value", ["nan", "inf", "1e12"])
+def test_a_timeout_no_timer_can_hold_is_a_usage_error(value, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--timeout", value, str(GOOD)])
+    assert exc.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == (
+        "check-pipelines: error: --timeout must be a number of seconds between 0 "
+        f"and 86400, got {float(value):g}\n"
+    )
+
+
 def test_an_interpreter_that_cannot_start_is_one_finding(tmp_path):
     _, found = compile_pipeline(
         str(GOOD), SHORT_TIMEOUT, python=str(tmp_path / "no-python")
