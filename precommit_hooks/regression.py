@@ -53,6 +53,7 @@ DIRECTIONS = ("up", "down")
 REGRESSION_KEYS = ("cases", "model", "results", "command", "timeout")
 DEFAULT_CASES = "tests/model/regression_cases.jsonl"
 DEFAULT_TIMEOUT = 300
+MAX_TIMEOUT = 86400.0  # a day; larger values overflow the OS timers
 EXAMPLES_PER_GROUP = 3
 MAX_CASES_BYTES = 50 << 20
 CACHE_FILE = "model-regression-cache.json"
@@ -622,8 +623,11 @@ def parse_regression_config(table: object, root: Path, path: Path) -> Regression
             "the command writes"
         )
     timeout = table.get("timeout", DEFAULT_TIMEOUT)
-    if not _is_number(timeout) or not 0 < timeout < math.inf:
-        raise Refusal(f"{path}: {where} timeout must be a positive number of seconds")
+    if not _is_number(timeout) or not 0 < timeout <= MAX_TIMEOUT:
+        raise Refusal(
+            f"{path}: {where} timeout must be a number of seconds between 0 and "
+            f"{MAX_TIMEOUT:g}, not {timeout!r}"
+        )
     return RegressionConfig(
         root=root,
         cases=paths["cases"] or root / DEFAULT_CASES,

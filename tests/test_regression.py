@@ -638,6 +638,22 @@ def test_hook_turns_an_unexpected_file_error_into_one_line(monkeypatch, capsys):
     )
 
 
+@pytest.mark.parametrize("value", ["nan", "inf", "0", "-1", "1e300", '"60"'])
+def test_a_timeout_no_timer_can_hold_is_refused_in_one_line(tmp_path, value, capsys):
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.dsp.regression]\ncommand = ['true']\nresults = 'r.json'\n"
+        f"timeout = {value}\n"
+    )
+    config = str(tmp_path / "pyproject.toml")
+    assert cli.main(["regression", "--config", config, "run"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert err.startswith(
+        f"dsp regression: {config}: [tool.dsp.regression] timeout must be a number "
+        "of seconds between 0 and 86400, not "
+    )
+
+
 def test_hook_refuses_a_pipe_as_config_without_hanging(fifo, capsys):
     assert regression.main(["--config", str(fifo)]) == 1
     assert capsys.readouterr().out == (
