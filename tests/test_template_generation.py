@@ -602,3 +602,51 @@ def test_readme_claims_ci_only_when_there_is_a_workflow(tmp_path, actions):
     readme = (project / "README.md").read_text()
     assert ("and in GitHub Actions" in readme) is actions
     assert "in CI" not in readme
+
+
+SECRET_COMMAND = re.compile(
+    r"kubectl -n (\S+) create secret generic (\S+) \\\n"
+    r"\s+--from-literal=(\w+)=\S+ \\\n\s+--from-literal=(\w+)=\S+\n"
+)
+
+
+def test_compiled_pipeline_gives_the_download_step_lakefs_credentials(
+    baked_project, tmp_path
+):
+    """`make pipeline`'s compile puts the secret-as-env wiring for the download
+    step in the Kubernetes platform spec, with the secret and keys that every
+    README's `kubectl create secret` command creates, and the lakeFS endpoint."""
+    output = tmp_path / "iris_pipeline.yaml"
+    kfp_cli = "import sys; from kfp.cli.__main__ import main; sys.exit(main())"
+    result = subprocess.run(
+        [sys.executable, "-c", kfp_cli, "dsl", "compile"]
+        + ["--py", "workflows/iris_pipeline.py", "--output", str(output)],
+        cwd=baked_project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},  # shared bake: no cache
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    spec, platform = yaml.safe_load_all(output.read_text())
+    executors = platform["platforms"]["kubernetes"]["deploymentSpec"]["executors"]
+    assert set(executors) == {"exec-lakefs-download-file"}
+    (secret,) = executors["exec-lakefs-download-file"]["secretAsEnv"]
+    assert secret["secretName"] == "lakefs-credentials"
+    assert secret["optional"] is False
+    keys = {item["secretKey"]: item["envVar"] for item in secret["keyToEnv"]}
+    # the names download.py and boto3 read the key pair from
+    assert keys == {
+        "access_key_id": "AWS_ACCESS_KEY_ID",
+        "secret_access_key": "AWS_SECRET_ACCESS_KEY",
+    }
+    task = spec["root"]["dag"]["tasks"]["lakefs-download-file"]
+    assert task["componentRef"]["name"] == "comp-lakefs-download-file"
+    endpoint = task["inputs"]["parameters"]["endpoint_url"]["runtimeValue"]
+    defaults = json.loads((REPO_ROOT / "cookiecutter.json").read_text())
+    assert endpoint == {"constant": defaults["lakefs_endpoint"]}
+    for readme in ("README.md", "workflows/README.md", ".tekton/README.md"):
+        commands = SECRET_COMMAND.findall((baked_project / readme).read_text())
+        assert commands == [
+            ("iris-classifier", secret["secretName"], *sorted(keys))
+        ], readme

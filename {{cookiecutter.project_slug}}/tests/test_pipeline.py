@@ -17,7 +17,8 @@ def test_pipeline_compiles_with_download_wired_into_train(tmp_path):
     spec.loader.exec_module(module)
     output = tmp_path / "pipeline.yaml"
     compiler.Compiler().compile(module.iris_pipeline, str(output))
-    compiled = yaml.safe_load(output.read_text())
+    # kfp-kubernetes adds a second document: the Kubernetes platform spec.
+    compiled, platform = yaml.safe_load_all(output.read_text())
     tasks = compiled["root"]["dag"]["tasks"]
     assert set(tasks) == {"lakefs-download-file", "train-ormb-model"}
     train_inputs = tasks["train-ormb-model"]["inputs"]["artifacts"]
@@ -25,4 +26,16 @@ def test_pipeline_compiles_with_download_wired_into_train(tmp_path):
         "outputArtifactKey": "file",
         "producerTask": "lakefs-download-file",
     }
+    download_inputs = tasks["lakefs-download-file"]["inputs"]["parameters"]
+    assert download_inputs["endpoint_url"]["runtimeValue"]["constant"] == (
+        module.LAKEFS_ENDPOINT
+    )
     assert compiled["pipelineInfo"]["name"] == SLUG
+    executors = platform["platforms"]["kubernetes"]["deploymentSpec"]["executors"]
+    [secret] = executors["exec-lakefs-download-file"]["secretAsEnv"]
+    assert secret["secretName"] == "lakefs-credentials"
+    assert {item["envVar"]: item["secretKey"] for item in secret["keyToEnv"]} == {
+        "AWS_ACCESS_KEY_ID": "access_key_id",
+        "AWS_SECRET_ACCESS_KEY": "secret_access_key",
+    }
+    assert set(executors) == {"exec-lakefs-download-file"}

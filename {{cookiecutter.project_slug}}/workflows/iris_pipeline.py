@@ -2,15 +2,25 @@
 
 Compile it with `make pipeline`, i.e.
 `kfp dsl compile --py workflows/iris_pipeline.py --output build/iris_pipeline.yaml`.
+
+The download step reads lakeFS with the access key pair of the Kubernetes
+secret `LAKEFS_SECRET` in the profile's namespace (see workflows/README.md).
 """
 
 from pathlib import Path
 
-from kfp import components, dsl
+from kfp import components, dsl, kubernetes
 
 COMPONENTS = Path(__file__).resolve().parent / "components"
+LAKEFS_ENDPOINT = "{{ cookiecutter.lakefs_endpoint }}"
 LAKEFS_REPOSITORY = "{{ cookiecutter.lakefs_repository }}"
 DEFAULT_SOURCE = f"lakefs://{LAKEFS_REPOSITORY}/main/data/iris.csv"
+# The secret's keys become the env vars boto3 and download.py read.
+LAKEFS_SECRET = "lakefs-credentials"
+LAKEFS_SECRET_KEYS = {
+    "access_key_id": "AWS_ACCESS_KEY_ID",
+    "secret_access_key": "AWS_SECRET_ACCESS_KEY",
+}
 
 download_file = components.load_component_from_file(
     str(COMPONENTS / "lakefs-download-file" / "component.yaml")
@@ -31,7 +41,10 @@ def iris_pipeline(
     seed: int = 42,
 ):
     """Train the iris classifier on the data at `source`."""
-    data = download_file(source=source)
+    data = download_file(source=source, endpoint_url=LAKEFS_ENDPOINT)
+    kubernetes.use_secret_as_env(
+        data, secret_name=LAKEFS_SECRET, secret_key_to_env=LAKEFS_SECRET_KEYS
+    )
     train_model(
         data=data.outputs["file"],
         data_record=data.outputs["record"],
