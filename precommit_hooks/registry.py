@@ -38,7 +38,13 @@ import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any, Sequence
 
-from .findings import Refusal, new_file_mode, print_json, refuse_special_file
+from .findings import (
+    Refusal,
+    json_type_name,
+    new_file_mode,
+    print_json,
+    refuse_special_file,
+)
 
 ORMB_CONFIG_MEDIA_TYPE = "application/vnd.caicloud.model.config.v1alpha1+json"
 ORMB_LAYER_MEDIA_TYPE = "application/tar+gzip"
@@ -498,6 +504,14 @@ def push_command(args: argparse.Namespace) -> int:
     dataset, dataset_commit = args.dataset, args.dataset_commit
     if args.dataset_record is not None:
         record = _read_json_object(args.dataset_record, "dataset record")
+        for key in ("source", "commit_id"):
+            # They become the config's dataset and a label: both must be text.
+            if record.get(key) is not None and not isinstance(record[key], str):
+                raise Refusal(
+                    f"{args.dataset_record}: {key} must be a string, not "
+                    f"{json_type_name(record[key])}; write the record as "
+                    "lakefs-download-file does"
+                )
         dataset = dataset or record.get("source")
         dataset_commit = dataset_commit or record.get("commit_id")
     config = ormb_config(

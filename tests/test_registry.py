@@ -260,6 +260,25 @@ def test_push_refuses_pipes_and_folders_as_inputs_before_pushing(trained, fifo, 
         assert err.endswith(f"; name the {what}\n")
 
 
+@pytest.mark.parametrize(
+    "record, reason",
+    [
+        ({"source": 5, "commit_id": "c" * 64}, "source must be a string, not number"),
+        ({"source": "lakefs://r/main/x", "commit_id": ["c"]}, "commit_id must be a "),
+    ],
+)
+def test_push_refuses_a_dataset_record_of_the_wrong_types(
+    trained, capsys, record, reason
+):
+    (trained / "artifacts" / "data.json").write_text(json.dumps(record))
+    ref = f"127.0.0.1:{free_port()}/iris/model:v1"  # refused before any request
+    argv = ["model", "push", ref, "--model", "artifacts/model.joblib"]
+    assert cli.main([*argv, "--dataset-record", "artifacts/data.json"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert err.startswith(f"dsp model: artifacts/data.json: {reason}")
+
+
 def test_pull_refuses_a_bad_output_or_digest_before_fetching(tmp_path):
     ref = f"127.0.0.1:{free_port()}/iris/model:v1"
     a_file = tmp_path / "a-file"
