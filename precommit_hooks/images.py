@@ -68,11 +68,16 @@ def image_sites(data: Any, path: str) -> list[ImageSite]:
             f"{yamlio.type_name(data)}, not a mapping"
         )
     containers: list[Any] = []
-    container = (data.get("implementation") or {}).get("container")
-    if isinstance(data.get("implementation"), dict) and isinstance(container, dict):
+    # Any level may be a scalar or a list in a broken file: only mappings count.
+    implementation = data.get("implementation")
+    container = (
+        implementation.get("container") if isinstance(implementation, dict) else None
+    )
+    if isinstance(container, dict):
         containers.append(container)
-    executors = (data.get("deploymentSpec") or {}).get("executors")
-    if isinstance(data.get("deploymentSpec"), dict) and isinstance(executors, dict):
+    deployment = data.get("deploymentSpec")
+    executors = deployment.get("executors") if isinstance(deployment, dict) else None
+    if isinstance(executors, dict):
         for executor in executors.values():
             if isinstance(executor, dict) and isinstance(
                 executor.get("container"), dict

@@ -169,6 +169,9 @@ def test_file_mode_is_kept(tmp_path: Path) -> None:
         ("a: &x reg/x:1\nimplementation:\n  container:\n    image: *x\n", "alias"),
         ("implementation:\n  container:\n    image: a\n    image: b\n", "duplicate"),
         ("implementation: [\n", "invalid YAML"),
+        ("implementation: true\n", "no implementation.container.image"),
+        ("implementation: x\n", "no implementation.container.image"),
+        ("deploymentSpec: [1]\n", "no implementation.container.image"),
         ("implementation:\n\tcontainer: 1\n", "tab"),
     ],
 )
