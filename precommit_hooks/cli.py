@@ -15,7 +15,7 @@ import sys
 from typing import Sequence
 
 from . import __version__
-from .findings import EXIT_USAGE, Refusal, os_error_text
+from .findings import EXIT_USAGE, Refusal, internal_error_text, os_error_text
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -72,6 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # noqa: BLE001 - a bug is one line, never a traceback
+        sys.stderr.write(f"dsp {args.command}: {internal_error_text(exc)}\n")
+        return 1
 
 
 if __name__ == "__main__":

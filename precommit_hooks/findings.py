@@ -194,6 +194,15 @@ def new_file_mode() -> int:
     return 0o666 & ~mask
 
 
+def internal_error_text(exc: Exception) -> str:
+    """One line for a bug: what broke, and that it is ours to fix."""
+    detail = " ".join(str(exc).split())[:300]
+    return (
+        f"internal error ({type(exc).__name__}: {detail}); please report it with "
+        "the command you ran"
+    )
+
+
 def refuse_special_file(path: str | os.PathLike[str], what: str = "file") -> None:
     """Raise a one-line :class:`Refusal` when ``path`` is a folder, pipe or device."""
     problem = special_file_problem(path)

@@ -37,6 +37,7 @@ from .findings import (
     Finding,
     Refusal,
     finding,
+    internal_error_text,
     json_type_name,
     new_file_mode,
     os_error_text,
@@ -1185,6 +1186,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # noqa: BLE001 - a bug is one line, never a traceback
+        sys.stdout.write(f"model-regression: {internal_error_text(exc)}\n")
+        return 1
 
 
 if __name__ == "__main__":

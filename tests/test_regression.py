@@ -654,6 +654,18 @@ def test_a_timeout_no_timer_can_hold_is_refused_in_one_line(tmp_path, value, cap
     )
 
 
+def test_hook_turns_a_bug_into_one_line(monkeypatch, capsys):
+    def fail(*args):
+        raise KeyError("gate")
+
+    monkeypatch.setattr(regression, "run_hook", fail)
+    assert regression.main([]) == 1
+    assert capsys.readouterr().out == (
+        "model-regression: internal error (KeyError: 'gate'); please report it "
+        "with the command you ran\n"
+    )
+
+
 def test_hook_refuses_a_pipe_as_config_without_hanging(fifo, capsys):
     assert regression.main(["--config", str(fifo)]) == 1
     assert capsys.readouterr().out == (

@@ -273,3 +273,18 @@ def test_an_unexpected_file_error_is_one_line_naming_the_path(
         "dsp version-name: out/names.json: not a directory; check the path "
         "(and its folders) and retry\n"
     )
+
+
+def test_a_bug_in_a_command_is_one_line_not_a_traceback(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(args: object) -> int:
+        raise TypeError("'NoneType' object is not subscriptable\nsecond line")
+
+    monkeypatch.setattr(versions, "_print_version_name", broken)
+    code, out, err = dsp(capsys, "version-name", "--branch", "main", "--sha", "a" * 7)
+    assert (code, out) == (1, "")
+    assert err == (
+        "dsp version-name: internal error (TypeError: 'NoneType' object is not "
+        "subscriptable second line); please report it with the command you ran\n"
+    )
