@@ -218,7 +218,7 @@ def render_template(
         )
     import cruft
     from click import ClickException
-    from cookiecutter.exceptions import CookiecutterException
+    from cookiecutter.exceptions import CookiecutterException, FailedHookException
 
     try:
         with _quiet_rendering(live=not no_input):
@@ -232,6 +232,12 @@ def render_template(
                     checkout=checkout,
                 )
             )
+    except FailedHookException:
+        # The hook printed its reason on stderr just above this line.
+        raise Refusal(
+            f"the generation hook of the template {template} stopped (its reason is "
+            "above); change that answer in --extra-context or --config-file"
+        ) from None
     except ClickException as exc:  # cruft's errors
         problem = exc.format_message()
     except (CookiecutterException, ValueError, OSError) as exc:

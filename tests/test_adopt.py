@@ -808,8 +808,11 @@ def test_answers_the_template_refuses_are_refused_without_a_traceback(
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert "not-an-email" in done.stderr  # the template's own reason
-    assert done.stderr.splitlines()[-1].startswith(
-        "dsp adopt: cannot render the template"
+    # Then one line that says where the reason is and what to change.
+    assert done.stderr.splitlines()[-1] == (
+        f"dsp adopt: the generation hook of the template {template_repo} stopped "
+        "(its reason is above); change that answer in --extra-context or "
+        "--config-file"
     )
     assert tree_state(repo) == before
 
