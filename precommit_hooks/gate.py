@@ -527,6 +527,10 @@ def choose_baseline(config: GateConfig, given: Path | None) -> tuple[Path | None
     """The baseline file and its kind: given, current model, fallback or none."""
     if given is not None:
         return given, "given"
+    for path in (config.baseline, config.fallback_baseline):
+        # A missing baseline is a first model; a folder or pipe is a mistake.
+        if path is not None:
+            refuse_special_file(path, "baseline metrics JSON file")
     if config.baseline is not None and config.baseline.is_file():
         return config.baseline, "current"
     if config.fallback_baseline is not None and config.fallback_baseline.is_file():

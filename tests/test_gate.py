@@ -276,6 +276,24 @@ def test_a_pipe_folder_or_file_in_the_path_is_refused_before_reading(
         assert err.startswith(f"dsp gate: {extra[1]}: ") and err.count("\n") == 1
 
 
+def test_a_folder_or_pipe_as_baseline_is_refused_not_taken_for_none(
+    project, fifo, capsys
+):
+    root = project(candidate={"accuracy": 0.95, "f1_macro": 0.95})
+    (root / "models" / "current" / "metrics.json").mkdir(parents=True)
+    code, out, err = run_dsp(root, capsys=capsys)
+    assert (code, out) == (1, "")
+    assert err == (
+        f"dsp gate: {root / 'models/current/metrics.json'}: is a folder, not a file; "
+        "name the baseline metrics JSON file\n"
+    )
+    (root / "models" / "current" / "metrics.json").rmdir()
+    (root / "artifacts" / "baseline_metrics.json").symlink_to(fifo)
+    code, out, err = run_dsp(root, capsys=capsys)
+    assert (code, out) == (1, "")
+    assert "baseline_metrics.json: is not a regular file (a pipe or device?)" in err
+
+
 def test_missing_files_exit_one_with_one_line(project, capsys):
     root = project()
     code, out, err = run_dsp(root, capsys=capsys)
