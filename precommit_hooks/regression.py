@@ -1003,6 +1003,8 @@ def cache_dir(root: Path) -> Path:
 def _file_digest(path: Path | None) -> str:
     if path is None:
         return "unset"
+    if special_file_problem(path):  # a pipe would block the read; the check says why
+        return "not a file"
     try:
         digest = hashlib.sha256()
         with open(path, "rb") as handle:
@@ -1159,6 +1161,9 @@ def _regression_part(
     if config.command is None or config.results is None:
         return []  # cases only validated: no runner configured
     if config.model is not None and not config.model.is_file():
+        problem = special_file_problem(config.model)
+        if problem:
+            return [f"{config.model}: {problem}; name the model file"]
         return [f"{config.model}: no model to test; train it first (make train)"]
     try:
         run_command(config)

@@ -509,6 +509,20 @@ def hook_project(tmp_path, monkeypatch) -> Path:
     return root
 
 
+def test_hook_with_a_pipe_as_model_refuses_the_push_without_hanging(
+    hook_project, fifo, capsys
+):
+    model = hook_project / "artifacts" / "model.json"
+    model.unlink()
+    model.symlink_to(fifo)  # the cache key reads every input before anything else
+    assert regression.main([]) == 1
+    out = capsys.readouterr().out
+    assert out.endswith(
+        "model-regression: push refused:\n  - artifacts/model.json: is not a regular "
+        "file (a pipe or device?); name the model file\n"
+    )
+
+
 def test_hook_passes_then_is_cached(hook_project, capsys):
     assert regression.main([]) == 0
     out = capsys.readouterr().out
