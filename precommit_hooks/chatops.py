@@ -35,7 +35,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .findings import Refusal, print_json, refuse_special_file
+from .findings import Refusal, json_problem, print_json, refuse_special_file
 
 COMMAND = "/run-pipeline"
 MAX_COMMENT_BYTES = 4096  # the EventListener's CEL filter uses the same cap
@@ -682,8 +682,10 @@ def _read_capped(path: str, what: str) -> bytes:
 def _json_payload(data: bytes, path: str) -> Any:
     try:
         return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise Refusal(f"{path} is not a JSON webhook payload: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is one
+        raise Refusal(
+            f"{path} is not a JSON webhook payload: {json_problem(exc)}"
+        ) from None
 
 
 # No file given yet; a payload that is JSON null is an event, and refused as one.

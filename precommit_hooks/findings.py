@@ -194,6 +194,13 @@ def new_file_mode() -> int:
     return 0o666 & ~mask
 
 
+def json_problem(exc: Exception) -> str:
+    """Why JSON text was refused, in words: the decoder's, or nesting too deep."""
+    if isinstance(exc, RecursionError):
+        return "nested too deep to read; flatten it"
+    return str(exc)
+
+
 def internal_error_text(exc: Exception) -> str:
     """One line for a bug: what broke, and that it is ours to fix."""
     detail = " ".join(str(exc).split())[:300]

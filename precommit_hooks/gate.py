@@ -37,7 +37,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from .findings import Refusal, json_type_name, print_json, refuse_special_file
+from .findings import (
+    Refusal,
+    json_problem,
+    json_type_name,
+    print_json,
+    refuse_special_file,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -342,8 +348,8 @@ def read_metrics(path: Path) -> dict[str, float]:
         data = json.loads(
             text, parse_constant=_refuse_constant, object_pairs_hook=_no_duplicates
         )
-    except ValueError as exc:  # JSONDecodeError is a ValueError
-        raise Refusal(f"{path}: not valid metrics JSON ({exc})")
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+        raise Refusal(f"{path}: not valid metrics JSON ({json_problem(exc)})")
     if not isinstance(data, dict):
         raise Refusal(
             f"{path}: the top level must be a JSON object of metrics, "

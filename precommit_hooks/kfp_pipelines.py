@@ -19,7 +19,7 @@ import warnings
 from typing import Any, Callable, Iterator
 
 from . import versions, yamlio
-from .findings import Refusal, print_json, refuse_special_file
+from .findings import Refusal, json_problem, print_json, refuse_special_file
 
 PAGE_SIZE = 100
 MAX_PAGES = 200  # 20,000 versions: far beyond any real pipeline
@@ -49,8 +49,8 @@ def read_params_file(path: str) -> dict[str, Any]:
             data = json.load(handle)
     except OSError as exc:
         raise Refusal(f"cannot read the parameters {path}: {exc.strerror}") from None
-    except ValueError as exc:
-        raise Refusal(f"{path} is not JSON: {exc}") from None
+    except (ValueError, RecursionError) as exc:
+        raise Refusal(f"{path} is not JSON: {json_problem(exc)}") from None
     if isinstance(data, dict) and set(data) == {"pipeline", "params"}:
         data = data["params"]
     if not isinstance(data, dict):

@@ -40,6 +40,7 @@ from typing import Any, Sequence
 
 from .findings import (
     Refusal,
+    json_problem,
     json_type_name,
     new_file_mode,
     print_json,
@@ -73,8 +74,8 @@ def _read_json_object(path: Path, what: str) -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise Refusal(f"{path}: no {what} file; train first or fix the path")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Refusal(f"{path}: not valid {what} JSON ({exc})")
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is one
+        raise Refusal(f"{path}: not valid {what} JSON ({json_problem(exc)})")
     if not isinstance(data, dict):
         raise Refusal(f"{path}: {what} must be a JSON object")
     return data

@@ -38,6 +38,7 @@ from .findings import (
     Refusal,
     finding,
     internal_error_text,
+    json_problem,
     json_type_name,
     new_file_mode,
     os_error_text,
@@ -246,8 +247,8 @@ def parse_cases(text: str, path: str) -> tuple[list[Case], list[Finding]]:
                 )
             )
             continue
-        except ValueError as exc:
-            found.append(finding(path, (number, 1), "case-json", f"{exc}"))
+        except (ValueError, RecursionError) as exc:
+            found.append(finding(path, (number, 1), "case-json", json_problem(exc)))
             continue
         if not isinstance(data, dict):
             found.append(
@@ -419,8 +420,8 @@ def read_results(path: Path) -> dict[str, dict[str, Any]]:
         raise Refusal(
             f"{path}: no results file; the regression command did not write it"
         )
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Refusal(f"{path}: not valid results JSON ({exc})")
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is one
+        raise Refusal(f"{path}: not valid results JSON ({json_problem(exc)})")
     results = data.get("results") if isinstance(data, dict) else None
     if not isinstance(results, list):
         raise Refusal(f'{path}: expected {{"results": [...]}} from the runner')
@@ -807,8 +808,8 @@ def example_from_jsonl(path: Path, line: int) -> dict[str, Any]:
         )
     try:
         example = json.loads(lines[line - 1], parse_constant=_refuse_constant)
-    except ValueError as exc:
-        raise Refusal(f"{path}:{line}: not valid JSON ({exc})")
+    except (ValueError, RecursionError) as exc:
+        raise Refusal(f"{path}:{line}: not valid JSON ({json_problem(exc)})")
     if (
         not isinstance(example, dict)
         or "input" not in example
@@ -958,8 +959,8 @@ def record_command(args: argparse.Namespace) -> int:
     else:
         try:
             case_input = json.loads(args.input_json, parse_constant=_refuse_constant)
-        except ValueError as exc:
-            raise Refusal(f"--input is not valid JSON ({exc})")
+        except (ValueError, RecursionError) as exc:
+            raise Refusal(f"--input is not valid JSON ({json_problem(exc)})")
         if args.expected is None:
             raise Refusal("--input needs --expected (the class the model must predict)")
         expected = args.expected

@@ -702,6 +702,19 @@ def test_payload_that_is_not_json_is_refused(
     refused(code, out, err, "not a JSON webhook payload")
 
 
+def test_deeply_nested_payload_is_refused_in_one_line(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    profiles: Path,
+) -> None:
+    payload = tmp_path / "event.json"
+    payload.write_text('{"a":' * 100_000 + "1" + "}" * 100_000)
+    argv = ["authorize", "--payload", str(payload), "--profiles", str(profiles)]
+    code, out, err = dsp(capsys, monkeypatch, argv)
+    refused(code, out, err, "event.json is not a JSON webhook payload: nested too deep")
+
+
 def test_null_payload_is_refused_as_an_event(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,

@@ -235,6 +235,7 @@ def test_metrics_file_reads_only_top_level_numbers(tmp_path):
         ('{"accuracy": 0.9, "accuracy": 0.1}', "duplicate key 'accuracy'"),
         ("[0.9]", "the top level must be a JSON object of metrics, not array"),
         ("null", "the top level must be a JSON object of metrics, not null"),
+        ("[" * 100_000 + "]" * 100_000, "(nested too deep to read; flatten it)"),
         ("{", "not valid metrics JSON"),
         (b"\xff\xfe{}", "not UTF-8 text"),
     ],

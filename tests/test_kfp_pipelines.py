@@ -407,6 +407,7 @@ def test_pipes_folders_and_bad_params_are_refused_before_connecting(
     fifo: Path,
 ) -> None:
     (tmp_path / "list.json").write_text("[1]")
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
     run = ["pipeline", "run", "--host", "http://k", "--run-name", "r", "--package"]
     for argv, reason in (
         ([*run, str(fifo)], f"{fifo}: is not a regular file (a pipe or device?)"),
@@ -420,6 +421,10 @@ def test_pipes_folders_and_bad_params_are_refused_before_connecting(
             "must hold a JSON object of parameter names to values",
         ),
         (upload_argv(fifo, "b"), f"{fifo}: is not a regular file"),
+        (
+            [*run, str(package), "--params-file", str(tmp_path / "deep.json")],
+            "deep.json is not JSON: nested too deep to read; flatten it",
+        ),
     ):
         code, out, err = dsp(capsys, *argv)
         assert code == 1 and out is None

@@ -258,6 +258,13 @@ def test_push_refuses_pipes_and_folders_as_inputs_before_pushing(trained, fifo, 
         assert out == "" and err.count("\n") == 1 and "Traceback" not in err
         assert err.startswith(f"dsp model: {extra[-1]}: ")
         assert err.endswith(f"; name the {what}\n")
+    deep = trained / "artifacts" / "metrics.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    assert cli.main([*base, "artifacts/model.joblib", "--metrics", str(deep)]) == 1
+    assert capsys.readouterr().err == (
+        f"dsp model: {deep}: not valid metrics JSON (nested too deep to read; "
+        "flatten it)\n"
+    )
 
 
 @pytest.mark.parametrize(

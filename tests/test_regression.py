@@ -74,6 +74,7 @@ BAD_LINES = [
     ("{not json", "case-json", "2:2: error: not a JSON object: Expecting property"),
     ("[1, 2]", "case-json", "a case is a JSON object, not array"),
     ("null", "case-json", "a case is a JSON object, not null"),
+    ("[" * 100_000 + "]" * 100_000, "case-json", "nested too deep to read"),
     (
         json.dumps({**case("x"), "capabilty": "typo"}),
         "case-unknown-key",
@@ -175,6 +176,18 @@ def test_a_line_with_thousands_of_keys_gives_a_readable_finding():
     assert message.startswith("unknown key 'k0'; unknown key 'k1';")
     assert "and 4995 more unknown keys; a case has only id, type, input" in message
     assert len(message) < 600
+
+
+def test_deeply_nested_results_and_examples_are_one_line(tmp_path, capsys):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000 + "\n")
+    with pytest.raises(Refusal) as exc:
+        regression.read_results(deep)
+    assert str(exc.value) == (
+        f"{deep}: not valid results JSON (nested too deep to read; flatten it)"
+    )
+    with pytest.raises(Refusal, match=r"deep.json:1: not valid JSON \(nested too"):
+        regression.example_from_jsonl(deep, 1)
 
 
 def test_pipes_folders_and_paths_under_files_are_refused_before_reading(
