@@ -180,6 +180,8 @@ def load_toml(path: Path) -> dict[str, Any]:
         raise Refusal(f"{path}: is a folder; pass --config pointing at pyproject.toml")
     except tomllib.TOMLDecodeError as exc:
         raise Refusal(f"{path}: not valid TOML ({exc}); fix the syntax")
+    except RecursionError:
+        raise Refusal(f"{path}: not valid TOML (nested too deep to read; flatten it)")
     except UnicodeDecodeError:
         raise Refusal(f"{path}: not UTF-8 text; save it as UTF-8")
 

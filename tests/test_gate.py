@@ -295,6 +295,16 @@ def test_a_folder_or_pipe_as_baseline_is_refused_not_taken_for_none(
     assert "baseline_metrics.json: is not a regular file (a pipe or device?)" in err
 
 
+def test_deeply_nested_toml_is_refused_in_one_line(tmp_path):
+    path = tmp_path / "pyproject.toml"
+    path.write_text("a = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    with pytest.raises(Refusal) as exc:
+        gate.load_toml(path)
+    assert str(exc.value) == (
+        f"{path}: not valid TOML (nested too deep to read; flatten it)"
+    )
+
+
 def test_missing_files_exit_one_with_one_line(project, capsys):
     root = project()
     code, out, err = run_dsp(root, capsys=capsys)
