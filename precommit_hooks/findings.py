@@ -123,11 +123,35 @@ def run_checks(
     return found
 
 
+def write_stdout(text: str) -> str | None:
+    """Write ``text`` on stdout now: None, or why it could not be written.
+
+    A reader that went away (``| head``) is no error; a closed stdout or a full
+    disk is told in one line by the caller instead of a traceback.
+    """
+    if sys.stdout is None:
+        return "standard output is closed; run it with stdout open"
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError as exc:
+        try:  # stdout to /dev/null, or Python's flush at exit fails once more
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (AttributeError, OSError, ValueError):
+            pass  # not a real file descriptor: nothing is flushed at exit
+        if isinstance(exc, BrokenPipeError):
+            return None
+        return f"cannot write to standard output ({exc.strerror or exc})"
+    return None
+
+
 def emit(findings: list[Finding], fmt: str, strict: bool) -> int:
     """Print the report on stdout and return the exit code."""
     out = report(findings, fmt)
-    if out:
-        sys.stdout.write(out)
+    problem = write_stdout(out) if out else None
+    if problem:  # the report is lost: say so, and never pass
+        sys.stderr.write(f"{os.path.basename(sys.argv[0])}: {problem}\n")
+        return EXIT_FINDINGS
     return exit_code(findings, strict)
 
 
@@ -217,6 +241,13 @@ def refuse_special_file(path: str | os.PathLike[str], what: str = "file") -> Non
         raise Refusal(f"{path}: {problem}; name the {what}")
 
 
+def print_text(text: str) -> None:
+    """Print a ``dsp`` command's text result on stdout, or refuse in one line."""
+    problem = write_stdout(text)
+    if problem:
+        raise Refusal(problem)
+
+
 def print_json(value: object) -> None:
     """Print a ``dsp`` command's result as one JSON document on stdout."""
-    sys.stdout.write(json.dumps(value, indent=2, sort_keys=True) + "\n")
+    print_text(json.dumps(value, indent=2, sort_keys=True) + "\n")

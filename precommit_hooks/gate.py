@@ -42,6 +42,7 @@ from .findings import (
     json_problem,
     json_type_name,
     print_json,
+    print_text,
     refuse_special_file,
 )
 
@@ -750,5 +751,5 @@ def gate_command(args: argparse.Namespace) -> int:
     if args.format == "json":
         print_json(result_json(result))
     else:
-        sys.stdout.write(render(result, args.format))
+        print_text(render(result, args.format))
     return 0 if result.passed else 1

@@ -18,14 +18,13 @@ import argparse
 import hashlib
 import os
 import re
-import sys
 import tempfile
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 import yaml
 
-from .findings import ERROR, Refusal, new_file_mode, print_json
+from .findings import ERROR, Refusal, new_file_mode, print_json, print_text
 from .profiles import load_profiles
 from .yamlio import YamlError, load, type_name
 
@@ -523,7 +522,7 @@ def run_onboard(args: argparse.Namespace) -> int:
             )
         plan = prune_plan(live, resources, profile)
         if args.format == "names":
-            sys.stdout.write("".join(item["ref"] + "\n" for item in plan))
+            print_text("".join(item["ref"] + "\n" for item in plan))
         else:
             print_json(
                 {"namespace": profile, "selector": selector(profile), "delete": plan}
@@ -541,5 +540,5 @@ def run_onboard(args: argparse.Namespace) -> int:
             }
         )
         return 0
-    sys.stdout.write(dump(resources))
+    print_text(dump(resources))
     return 0

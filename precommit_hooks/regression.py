@@ -43,6 +43,7 @@ from .findings import (
     new_file_mode,
     os_error_text,
     print_json,
+    print_text,
     refuse_special_file,
     report,
     special_file_problem,
@@ -905,9 +906,9 @@ def validate_command(args: argparse.Namespace) -> int:
     """Print one finding per bad line; 1 when there is any."""
     config = _config_paths(args)
     cases, found = read_cases(config.cases)
-    sys.stdout.write(report(found))
+    print_text(report(found))
     if not found:
-        sys.stdout.write(f"{config.cases}: {len(cases)} case(s), all valid\n")
+        print_text(f"{config.cases}: {len(cases)} case(s), all valid\n")
     return 1 if found else 0
 
 
@@ -915,16 +916,16 @@ def _emit_report(rep: RegressionReport, fmt: str) -> int:
     if fmt == "json":
         print_json(report_json(rep))
     elif fmt == "markdown":
-        sys.stdout.write(render_report_markdown(rep))
+        print_text(render_report_markdown(rep))
     else:
-        sys.stdout.write(render_report_text(rep))
+        print_text(render_report_text(rep))
     return 0 if rep.passed else 1
 
 
 def _checked_cases(config: RegressionConfig) -> list[Case]:
     cases, found = read_cases(config.cases)
     if found:
-        sys.stdout.write(report(found))
+        print_text(report(found))
         raise Refusal(f"{config.cases}: {len(found)} bad line(s); fix them first")
     return cases
 
@@ -972,7 +973,7 @@ def record_command(args: argparse.Namespace) -> int:
         args.reason,
         case_id=args.case_id,
     )
-    sys.stdout.write(f"recorded {case['id']} in {config.cases} (line {line})\n")
+    print_text(f"recorded {case['id']} in {config.cases} (line {line})\n")
     return 0
 
 

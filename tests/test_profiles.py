@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -316,3 +318,20 @@ def test_mutated_profiles_give_findings_never_exceptions(tmp_path):
         path = write(tmp_path, yaml.safe_dump(data), f"p{attempt}.yaml")
         profiles, found = load_profiles(path)
         assert (profiles is None) == any(f.level == ERROR for f in found)
+
+
+def test_a_report_that_cannot_be_written_fails_in_one_line(tmp_path: Path):
+    # The findings cannot reach the user: say so on stderr, and never pass.
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "check-profiles")]
+            + [str(tmp_path / "profiles.yaml")],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    assert done.returncode == 1
+    assert done.stderr == (
+        "check-profiles: cannot write to standard output (No space left on device)\n"
+    )

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -288,3 +291,26 @@ def test_a_bug_in_a_command_is_one_line_not_a_traceback(
         "dsp version-name: internal error (TypeError: 'NoneType' object is not "
         "subscriptable second line); please report it with the command you ran\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("stdout", "reason"),
+    [
+        ("full", "cannot write to standard output (No space left on device)"),
+        ("closed", "standard output is closed; run it with stdout open"),
+    ],
+)
+def test_a_result_that_cannot_be_written_is_one_line(stdout: str, reason: str):
+    # The real command line: a full disk or a closed stdout, never a traceback.
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "precommit_hooks.cli", "version-name"]
+            + ["--branch", "main", "--sha", "abcdef0"],
+            stdout=full if stdout == "full" else None,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=(lambda: os.close(1)) if stdout == "closed" else None,
+            check=False,
+        )
+    assert done.returncode == 1
+    assert done.stderr == f"dsp version-name: {reason}\n"
