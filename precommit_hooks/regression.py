@@ -47,6 +47,7 @@ from .findings import (
     refuse_special_file,
     report,
     special_file_problem,
+    write_stdout,
 )
 
 CASE_KEYS = ("id", "type", "input", "expected", "capability", "reason", "added")
@@ -1122,7 +1123,7 @@ def run_hook(config_path: Path, fmt: str = "text", use_cache: bool = True) -> in
         inputs.update(cases=reg_config.cases, model=reg_config.model)
     key = cache_key(inputs)
     if use_cache and _cached(root, key):
-        sys.stdout.write(
+        print_text(
             f"model-regression: cached: model, cases, metrics and config unchanged "
             f"since the last passing run ({key[:12]}); nothing to do\n"
         )
@@ -1148,7 +1149,7 @@ def run_hook(config_path: Path, fmt: str = "text", use_cache: bool = True) -> in
         out += "\nmodel-regression: passed\n"
         if use_cache:
             _store_cache(root, key)
-    sys.stdout.write(out)
+    print_text(out)
     return 1 if refusals else 0
 
 
@@ -1186,16 +1187,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run_hook(args.config, args.format, not args.no_cache)
     except Refusal as exc:
-        sys.stdout.write(f"model-regression: {exc}\n")
-        return 1
+        _tell(f"model-regression: {exc}\n")
     except OSError as exc:  # a path no reader expected (a file where a folder is)
-        sys.stdout.write(f"model-regression: {os_error_text(exc)}\n")
-        return 1
+        _tell(f"model-regression: {os_error_text(exc)}\n")
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # noqa: BLE001 - a bug is one line, never a traceback
-        sys.stdout.write(f"model-regression: {internal_error_text(exc)}\n")
-        return 1
+        _tell(f"model-regression: {internal_error_text(exc)}\n")
+    return 1
+
+
+def _tell(line: str) -> None:
+    """The hook's refusal on stdout (pre-commit shows it), else on stderr."""
+    if write_stdout(line) is not None:
+        sys.stderr.write(line)
 
 
 if __name__ == "__main__":

@@ -693,6 +693,24 @@ def test_hook_turns_a_bug_into_one_line(monkeypatch, capsys):
     )
 
 
+def test_hook_with_stdout_full_still_tells_why_on_stderr(tmp_path):
+    config = tmp_path / "pyproject.toml"
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "model-regression")]
+            + ["--config", str(config)],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"model-regression: {config}: no such file; pass --config pointing at "
+        "pyproject.toml\n"
+    )
+
+
 def test_hook_refuses_a_pipe_as_config_without_hanging(fifo, capsys):
     assert regression.main(["--config", str(fifo)]) == 1
     assert capsys.readouterr().out == (
