@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from typing import Sequence
 
@@ -73,6 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # noqa: BLE001 - a bug is one line, never a traceback
+        if os.environ.get("DSP_DEBUG"):  # developers get the traceback on request
+            raise
         sys.stderr.write(f"dsp {args.command}: {internal_error_text(exc)}\n")
         return 1
 

@@ -293,6 +293,18 @@ def test_a_bug_in_a_command_is_one_line_not_a_traceback(
     )
 
 
+def test_dsp_debug_shows_the_traceback_of_a_bug(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(args: object) -> int:
+        raise TypeError("a bug")
+
+    monkeypatch.setattr(versions, "_print_version_name", broken)
+    monkeypatch.setenv("DSP_DEBUG", "1")
+    with pytest.raises(TypeError, match="a bug"):
+        cli.main(["version-name", "--branch", "main", "--sha", "a" * 7])
+
+
 @pytest.mark.parametrize(
     ("stdout", "reason"),
     [
