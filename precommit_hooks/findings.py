@@ -206,18 +206,6 @@ def os_error_text(exc: OSError) -> str:
     return f"{where}: {cause.lower()}; check the path (and its folders) and retry"
 
 
-def new_file_mode() -> int:
-    """The mode ``open()`` gives a new file under the current umask (0644 usually).
-
-    ``tempfile.mkstemp`` creates 0600 files; an atomic write that renames one
-    into place must widen it, or the next step (another user, a model server)
-    cannot read what was written.
-    """
-    mask = os.umask(0o022)  # reading the umask means setting it; put it back
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
 def json_problem(exc: Exception) -> str:
     """Why JSON text was refused, in words: the decoder's, or nesting too deep."""
     if isinstance(exc, RecursionError):

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from .files import loads_strict_json
 from .findings import (
     Refusal,
     json_problem,
@@ -313,19 +314,6 @@ def read_gate_config(path: Path) -> GateConfig:
     return parse_gate_config(load_toml(path), path)
 
 
-def _refuse_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in seen:
-            raise ValueError(f"duplicate key {key!r}")
-        seen[key] = value
-    return seen
-
-
 def read_metrics(path: Path) -> dict[str, float]:
     """The top-level numeric fields of a metrics JSON file.
 
@@ -348,9 +336,7 @@ def read_metrics(path: Path) -> dict[str, float]:
     except UnicodeDecodeError:
         raise Refusal(f"{path}: not UTF-8 text; a metrics file is JSON")
     try:
-        data = json.loads(
-            text, parse_constant=_refuse_constant, object_pairs_hook=_no_duplicates
-        )
+        data = loads_strict_json(text)
     except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
         raise Refusal(f"{path}: not valid metrics JSON ({json_problem(exc)})")
     if not isinstance(data, dict):

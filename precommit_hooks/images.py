@@ -12,13 +12,12 @@ the old one or the new one, never half-written.
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from typing import Any, Sequence
 
 from . import yamlio
+from .files import write_atomic
 from .findings import Refusal, print_json
 
 # Docker's tag grammar.
@@ -236,26 +235,11 @@ def _plain(data: Any) -> Any:
     return data
 
 
-def write_atomic(path: str, text: str) -> None:
-    """Replace ``path`` with ``text`` (UTF-8), keeping its mode; never half-written."""
-    folder = os.path.dirname(os.path.abspath(path))
-    mode = os.stat(path).st_mode & 0o7777
+def write_text_atomic(path: str, text: str) -> None:
+    """Replace ``path`` with ``text`` as UTF-8 (keeping its BOM), atomically."""
     with open(path, "rb") as handle:
         bom = handle.read(3) == b"\xef\xbb\xbf"
-    fd, temp = tempfile.mkstemp(dir=folder, prefix=".dsp-bump-", suffix=".tmp")
-    try:
-        with os.fdopen(
-            fd, "w", encoding="utf-8-sig" if bom else "utf-8", newline=""
-        ) as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
+    write_atomic(path, text.encode("utf-8-sig" if bom else "utf-8"))
 
 
 def compose_repositories(path: str) -> set[str]:
@@ -296,7 +280,7 @@ def bump_files(
         else:
             edits.append(edit)
     for edit in edits:
-        write_atomic(edit.path, edit.text)
+        write_text_atomic(edit.path, edit.text)
     return {
         "tag": tag,
         "changed": [change for edit in edits for change in edit.changes],

@@ -18,13 +18,13 @@ import argparse
 import hashlib
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 import yaml
 
-from .findings import ERROR, Refusal, new_file_mode, print_json, print_text
+from .files import write_atomic
+from .findings import ERROR, Refusal, print_json, print_text
 from .profiles import load_profiles
 from .yamlio import YamlError, load, type_name
 
@@ -260,19 +260,6 @@ def _file_is_ours(path: str, profile: str) -> bool:
     return bool(docs) and all(isinstance(d, dict) and is_ours(d, profile) for d in docs)
 
 
-def _write_atomic(path: str, text: str) -> None:
-    directory = os.path.dirname(path) or "."
-    handle, temp = tempfile.mkstemp(prefix=".onboard-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(temp, new_file_mode())  # mkstemp's 0600 would hide it from kubectl
-        os.replace(temp, path)
-    except BaseException:
-        os.unlink(temp)
-        raise
-
-
 def write_manifests(
     resources: Sequence[dict[str, Any]], directory: str
 ) -> dict[str, list[str]]:
@@ -304,7 +291,7 @@ def write_manifests(
     written = []
     for name, resource in sorted(wanted.items()):
         try:
-            _write_atomic(os.path.join(directory, name), dump([resource]))
+            write_atomic(os.path.join(directory, name), dump([resource]).encode())
         except OSError as exc:
             raise Refusal(
                 f"--output {directory!r}: cannot write {name} ({exc.strerror}); "

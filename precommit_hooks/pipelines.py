@@ -44,7 +44,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Sequence
 
 from . import yamlio
-from .findings import Finding, emit, finding, hook_parser, new_file_mode
+from .files import write_atomic
+from .findings import Finding, emit, finding, hook_parser
 
 DEFAULT_TIMEOUT = 60.0
 MAX_TIMEOUT = 86400.0  # a day; larger values overflow the OS timers
@@ -297,7 +298,7 @@ def compile_pipeline(
                 )
             ]
         if output:
-            _copy_atomic(compiled_path, output)
+            _copy_compiled(compiled_path, output)
         compiled = loaded.documents[0] if loaded.documents else None
         if not isinstance(compiled, dict):
             found.append(
@@ -307,18 +308,9 @@ def compile_pipeline(
         return compiled, found
 
 
-def _copy_atomic(source: str, destination: str) -> None:
-    folder = os.path.dirname(os.path.abspath(destination))
-    fd, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".yaml")
-    try:
-        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-            out.write(src.read())
-        os.chmod(temp, new_file_mode())  # mkstemp's 0600 would hide it from others
-        os.replace(temp, destination)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
+def _copy_compiled(source: str, destination: str) -> None:
+    with open(source, "rb") as compiled:
+        write_atomic(destination, compiled.read())
 
 
 _STAGE_HINTS = {

@@ -31,18 +31,17 @@ import gzip
 import hashlib
 import io
 import json
-import os
 import subprocess
 import tarfile
 import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any, Sequence
 
+from .files import write_atomic
 from .findings import (
     Refusal,
     json_problem,
     json_type_name,
-    new_file_mode,
     print_json,
     refuse_special_file,
 )
@@ -196,22 +195,9 @@ def unpack_model(data: bytes, destination: Path) -> list[Path]:
             target.parent.mkdir(parents=True, exist_ok=True)
             source = tar.extractfile(member)
             assert source is not None
-            _atomic_write(target, source.read())
+            write_atomic(target, source.read())
             written.append(target)
     return written
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.chmod(tmp, new_file_mode())  # mkstemp's 0600 would hide the model
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _is_sha256(digest: str) -> bool:
@@ -429,7 +415,7 @@ def pull_model(
     if not files:
         raise Refusal(f"{reference}: no {ORMB_LAYER_MEDIA_TYPE} model layer")
     config = json.loads(config_bytes)
-    _atomic_write(destination / "ormb-config.json", config_bytes)
+    write_atomic(destination / "ormb-config.json", config_bytes)
     return {
         "reference": reference,
         "digest": digest,

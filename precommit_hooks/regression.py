@@ -27,12 +27,12 @@ import math
 import os
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from . import __version__
+from .files import loads_strict_json, write_atomic
 from .findings import (
     Finding,
     Refusal,
@@ -40,7 +40,6 @@ from .findings import (
     internal_error_text,
     json_problem,
     json_type_name,
-    new_file_mode,
     os_error_text,
     print_json,
     print_text,
@@ -84,19 +83,6 @@ class Case:
 
 
 # ------------------------------------------------------------------ the cases file
-
-
-def _refuse_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in seen:
-            raise ValueError(f"duplicate key {key!r}")
-        seen[key] = value
-    return seen
 
 
 def _close_key(key: str, allowed: Sequence[str]) -> str:
@@ -236,9 +222,7 @@ def parse_cases(text: str, path: str) -> tuple[list[Case], list[Finding]]:
         if not raw.strip():
             continue
         try:
-            data = json.loads(
-                raw, parse_constant=_refuse_constant, object_pairs_hook=_no_duplicates
-            )
+            data = loads_strict_json(raw)
         except json.JSONDecodeError as exc:
             found.append(
                 finding(
@@ -722,22 +706,6 @@ def run_command(config: RegressionConfig) -> None:
 # ---------------------------------------------------------------------- recording
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else new_file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def next_case_id(existing: set[str]) -> str:
     """``case-NNNN``: one more than the number of cases, skipping used ids."""
     number = len(existing) + 1
@@ -790,7 +758,8 @@ def record_case(
     if existing and case["id"] in existing:  # pragma: no cover - next_case_id skips
         raise Refusal(f"id {case['id']!r} is already used")
     separator = b"" if not old or old.endswith(b"\n") else b"\n"
-    _atomic_write(cases_path, old + separator + line.encode("utf-8") + b"\n")
+    cases_path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(cases_path, old + separator + line.encode("utf-8") + b"\n")
     line_number = len((old + separator).decode("utf-8").splitlines()) + 1
     return case, line_number
 
@@ -809,7 +778,7 @@ def example_from_jsonl(path: Path, line: int) -> dict[str, Any]:
             f"{path}: has {len(lines)} line(s); --line {line} is out of range"
         )
     try:
-        example = json.loads(lines[line - 1], parse_constant=_refuse_constant)
+        example = loads_strict_json(lines[line - 1])
     except (ValueError, RecursionError) as exc:
         raise Refusal(f"{path}:{line}: not valid JSON ({json_problem(exc)})")
     if (
@@ -960,7 +929,7 @@ def record_command(args: argparse.Namespace) -> int:
         expected = args.expected if args.expected is not None else example["expected"]
     else:
         try:
-            case_input = json.loads(args.input_json, parse_constant=_refuse_constant)
+            case_input = loads_strict_json(args.input_json)
         except (ValueError, RecursionError) as exc:
             raise Refusal(f"--input is not valid JSON ({json_problem(exc)})")
         if args.expected is None:
@@ -1041,7 +1010,7 @@ def _store_cache(root: Path, key: str) -> None:
         if folder.name == ".dsp-cache":
             (folder / ".gitignore").write_text("*\n")
         record = {"passed_key": key, "at": dt.datetime.now(dt.timezone.utc).isoformat()}
-        _atomic_write(folder / CACHE_FILE, json.dumps(record).encode())
+        write_atomic(folder / CACHE_FILE, json.dumps(record).encode())
     except OSError:
         pass  # a cache that cannot be written only costs time
 

@@ -227,7 +227,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(
     def crash(source: str, destination: str) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(images.os, "replace", crash)
+    monkeypatch.setattr(os, "replace", crash)
     with pytest.raises(OSError):
         images.bump_files([str(path)], "t")
     assert path.read_text() == COMPONENT
@@ -238,7 +238,7 @@ def test_every_corpus_component_keeps_everything_but_its_image(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """All 264 real component files: each bump changes image lines only."""
-    monkeypatch.setattr(images.os, "fsync", lambda fd: None)  # speed, not content
+    monkeypatch.setattr(os, "fsync", lambda fd: None)  # speed, not content
     files = sorted((corpus / "kfp-components").rglob("*.yaml"))
     assert len(files) == 264
     bumped = refused = 0
