@@ -755,8 +755,6 @@ def record_case(
     _, problems = parse_cases(line, str(cases_path))
     if problems:
         raise Refusal(problems[0].message)
-    if existing and case["id"] in existing:  # pragma: no cover - next_case_id skips
-        raise Refusal(f"id {case['id']!r} is already used")
     separator = b"" if not old or old.endswith(b"\n") else b"\n"
     cases_path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(cases_path, old + separator + line.encode("utf-8") + b"\n")
