@@ -176,6 +176,7 @@ def push_hook(snapshot, project, tmp_path_factory):
         ).stdout.strip()
         return done.returncode, done.stdout + done.stderr, remote_head == head
 
+    push.env = env  # type: ignore[attr-defined]  # for `pre-commit run` below
     return push
 
 
@@ -228,3 +229,25 @@ def test_a_worse_model_is_refused_with_the_table(push_hook, project):
     # Refused again: a failing verdict is never cached.
     code, out, pushed = push_hook("try again")
     assert code != 0 and not pushed and "cached" not in out
+
+
+def test_pre_commit_run_at_the_pre_push_stage(push_hook, project):
+    """``pre-commit run --hook-stage pre-push`` gives the verdict a push gets."""
+
+    def run_stage() -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [*PRE_COMMIT, "run", "model-regression", "--hook-stage", "pre-push"],
+            cwd=project,
+            env=push_hook.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    refused = run_stage()  # the worse model from the test above is still there
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "the promotion gate refused the candidate" in refused.stdout
+    train(project)  # the default hyper-parameters again
+    passed = run_stage()
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "model-regression: passed" in passed.stdout
