@@ -18,6 +18,18 @@ from pathlib import Path
 import pytest
 
 from precommit_hooks import cli, regression
+from precommit_hooks.cases import (
+    build_report,
+    check_append_only,
+    example_from_jsonl,
+    parse_cases,
+    read_cases,
+    read_results,
+    record_case,
+    render_report_markdown,
+    render_report_text,
+    report_json,
+)
 from precommit_hooks.findings import Refusal
 
 FEATURES = {
@@ -61,7 +73,7 @@ def jsonl(*cases: dict) -> str:
 
 def test_valid_file_of_every_type():
     text = jsonl(case("a"), case("b", "INV"), case("c", "DIR")) + "\n"
-    cases, found = regression.parse_cases(text, "cases.jsonl")
+    cases, found = parse_cases(text, "cases.jsonl")
     assert found == []
     assert [(c.id, c.type, c.line) for c in cases] == [
         ("a", "MFT", 1),
@@ -130,7 +142,7 @@ BAD_LINES = [
 @pytest.mark.parametrize("line, rule, message", BAD_LINES)
 def test_each_bad_line_is_one_finding_with_its_number(line, rule, message):
     text = jsonl(case("good-1")) + line + "\n" + jsonl(case("good-2"))
-    cases, found = regression.parse_cases(text, "cases.jsonl")
+    cases, found = parse_cases(text, "cases.jsonl")
     assert [c.id for c in cases] == ["good-1", "good-2"]
     assert len(found) == 1
     assert found[0].line == 2 and found[0].rule == rule
@@ -140,7 +152,7 @@ def test_each_bad_line_is_one_finding_with_its_number(line, rule, message):
 
 def test_duplicate_ids_name_the_first_line():
     text = jsonl(case("a"), case("b"), case("a", "INV"))
-    _, found = regression.parse_cases(text, "c.jsonl")
+    _, found = parse_cases(text, "c.jsonl")
     assert [f.text() for f in found] == [
         "c.jsonl:3:1: error: case 'a': id 'a' is already used on line 1; "
         "give this case a new id [case-duplicate-id]"
@@ -150,7 +162,7 @@ def test_duplicate_ids_name_the_first_line():
 def test_features_must_match_the_first_case():
     odd = {k: v for k, v in FEATURES.items() if k != "petal_width"}
     text = jsonl(case("a"), case("b", input={**odd, "colour": 1.0}))
-    _, found = regression.parse_cases(text, "c.jsonl")
+    _, found = parse_cases(text, "c.jsonl")
     assert len(found) == 1
     assert "features differ from line 1's: missing petal_width; unexpected colour" in (
         found[0].message
@@ -159,18 +171,18 @@ def test_features_must_match_the_first_case():
 
 def test_unreadable_files(tmp_path):
     missing = tmp_path / "none.jsonl"
-    assert "no cases file" in regression.read_cases(missing)[1][0].message
+    assert "no cases file" in read_cases(missing)[1][0].message
     latin = tmp_path / "latin.jsonl"
     latin.write_bytes(b'{"id": "caf\xe9"}\n')
-    assert "not UTF-8 (byte 11)" in regression.read_cases(latin)[1][0].message
+    assert "not UTF-8 (byte 11)" in read_cases(latin)[1][0].message
     bom = tmp_path / "bom.jsonl"
     bom.write_text("\ufeff" + jsonl(case("a")), encoding="utf-8")
-    assert "starts with a BOM" in regression.read_cases(bom)[1][0].message
+    assert "starts with a BOM" in read_cases(bom)[1][0].message
 
 
 def test_a_line_with_thousands_of_keys_gives_a_readable_finding():
     line = json.dumps({f"k{i}": i for i in range(5000)})
-    _, found = regression.parse_cases(line + "\n", "c.jsonl")
+    _, found = parse_cases(line + "\n", "c.jsonl")
     assert len(found) == 1
     message = found[0].message
     assert message.startswith("unknown key 'k0'; unknown key 'k1';")
@@ -182,12 +194,12 @@ def test_deeply_nested_results_and_examples_are_one_line(tmp_path, capsys):
     deep = tmp_path / "deep.json"
     deep.write_text("[" * 100_000 + "]" * 100_000 + "\n")
     with pytest.raises(Refusal) as exc:
-        regression.read_results(deep)
+        read_results(deep)
     assert str(exc.value) == (
         f"{deep}: not valid results JSON (nested too deep to read; flatten it)"
     )
     with pytest.raises(Refusal, match=r"deep.json:1: not valid JSON \(nested too"):
-        regression.example_from_jsonl(deep, 1)
+        example_from_jsonl(deep, 1)
 
 
 def test_pipes_folders_and_paths_under_files_are_refused_before_reading(
@@ -195,16 +207,16 @@ def test_pipes_folders_and_paths_under_files_are_refused_before_reading(
 ):
     (tmp_path / "a-file").write_text("x")
     under_a_file = tmp_path / "a-file" / "cases.jsonl"
-    assert regression.read_cases(fifo)[1][0].text() == (
+    assert read_cases(fifo)[1][0].text() == (
         f"{fifo}:0:0: error: is not a regular file (a pipe or device?) [case-file]"
     )
     for path in (fifo, tmp_path, under_a_file):
         with pytest.raises(Refusal, match="; name the results JSON file$"):
-            regression.read_results(path)
+            read_results(path)
         with pytest.raises(Refusal, match="; name the JSONL file of examples$"):
-            regression.example_from_jsonl(path, 1)
+            example_from_jsonl(path, 1)
         with pytest.raises(Refusal, match="; name the cases JSONL file$"):
-            regression.record_case(path, FEATURES, "setosa", "c", "r")
+            record_case(path, FEATURES, "setosa", "c", "r")
     assert (tmp_path / "a-file").read_text() == "x"
     # Through dsp: these were tracebacks (a folder, a path under a file).
     cases = tmp_path / "cases.jsonl"
@@ -225,11 +237,11 @@ def test_pipes_folders_and_paths_under_files_are_refused_before_reading(
 
 def test_append_only_check():
     old = jsonl(case("a"), case("b"))
-    assert regression.check_append_only(old, old + jsonl(case("c")), "c.jsonl") == []
+    assert check_append_only(old, old + jsonl(case("c")), "c.jsonl") == []
     changed = jsonl(case("a"), case("b", reason="edited"), case("c"))
-    found = regression.check_append_only(old, changed, "c.jsonl")
+    found = check_append_only(old, changed, "c.jsonl")
     assert [(f.line, f.rule) for f in found] == [(2, "case-append-only")]
-    assert regression.check_append_only(old, jsonl(case("a")), "c.jsonl")[0].line == 2
+    assert check_append_only(old, jsonl(case("a")), "c.jsonl")[0].line == 2
 
 
 def test_dsp_regression_validate(tmp_path, capsys):
@@ -254,7 +266,7 @@ def _results(*items) -> dict:
 
 
 def test_report_groups_by_capability_with_rates_and_examples():
-    cases, _ = regression.parse_cases(
+    cases, _ = parse_cases(
         jsonl(
             case("a"),
             case("b"),
@@ -276,9 +288,9 @@ def test_report_groups_by_capability_with_rates_and_examples():
         ("c", False, ["setosa", "versicolor"], "prediction changed"),
         ("zzz", True, None, ""),
     )
-    rep = regression.build_report(cases, results)
+    rep = build_report(cases, results)
     assert not rep.passed and len(rep.failed) == 3
-    text = regression.render_report_text(rep)
+    text = render_report_text(rep)
     lines = text.splitlines()
     assert lines[1].split() == ["Capability", "Type", "Cases", "Fails", "(rate)"]
     assert lines[2].split() == ["petal", "size", "MFT", "3", "2", "(66.7%)"]
@@ -287,9 +299,9 @@ def test_report_groups_by_capability_with_rates_and_examples():
     assert "  - d: expected setosa (no result from the runner)" in lines
     assert "note: results for ids not in the cases file (ignored): zzz" in lines
     assert lines[-1] == "REFUSED: 3 of 4 case(s) fail (75.0%)"
-    md = regression.render_report_markdown(rep)
+    md = render_report_markdown(rep)
     assert "| petal size | MFT | 3 | 2 (66.7%) | b: expected setosa" in md
-    data = regression.report_json(rep)
+    data = report_json(rep)
     assert data["fails"] == 3
     assert data["groups"][1]["examples"][0]["reason"] == "noise"
 
@@ -376,18 +388,18 @@ def test_record_appends_and_keeps_earlier_bytes(tmp_path, wrong, capsys):
         "reason": "issue #12",
         "added": dt.date.today().isoformat(),
     }
-    assert regression.read_cases(cases)[1] == []
+    assert read_cases(cases)[1] == []
     assert [p.name for p in cases.parent.iterdir()] == ["regression_cases.jsonl"]
 
 
 def test_record_creates_the_file_and_adds_a_missing_newline(tmp_path, wrong):
     cases = tmp_path / "new" / "cases.jsonl"
-    first, line = regression.record_case(
+    first, line = record_case(
         cases, FEATURES, "setosa", "small", "first", today=dt.date(2026, 1, 2)
     )
     assert (first["id"], first["added"], line) == ("case-0001", "2026-01-02", 1)
     cases.write_text(cases.read_text().rstrip("\n"))  # an editor dropped the newline
-    second, line = regression.record_case(cases, BIG, "virginica", "big", "second")
+    second, line = record_case(cases, BIG, "virginica", "big", "second")
     assert (second["id"], line) == ("case-0002", 2)
     assert len(cases.read_text().splitlines()) == 2
 
@@ -396,7 +408,7 @@ def test_a_new_cases_file_gets_the_mode_open_would_give(tmp_path):
     reference = tmp_path / "reference.jsonl"
     reference.write_text("x")  # open() honours the umask; mkstemp alone gives 0600
     cases = tmp_path / "cases.jsonl"
-    regression.record_case(cases, FEATURES, "setosa", "c", "r")
+    record_case(cases, FEATURES, "setosa", "c", "r")
     assert cases.stat().st_mode & 0o777 == reference.stat().st_mode & 0o777
 
 
@@ -405,7 +417,7 @@ def test_record_refuses_a_broken_file_and_leaves_it_alone(tmp_path, wrong):
     broken = jsonl(case("a")) + "{oops\n"
     cases.write_text(broken)
     with pytest.raises(Refusal, match=r"cases.jsonl:2:2: error: not a JSON object"):
-        regression.record_case(cases, FEATURES, "setosa", "c", "r")
+        record_case(cases, FEATURES, "setosa", "c", "r")
     assert cases.read_text() == broken
 
 
