@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from .files import loads_strict_json, write_atomic
+from .files import is_number, loads_strict_json, write_atomic
 from .findings import (
     Finding,
     Refusal,
@@ -73,11 +73,6 @@ def did_you_mean(key: str, allowed: Sequence[str]) -> str:
 
     close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
     return f'; did you mean "{close[0]}"?' if close else ""
-
-
-def is_number(value: object) -> bool:
-    """An int or float, but not a bool (JSON true is not a number here)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _features_problem(value: object, where: str) -> str | None:

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 from typing import Sequence
 
 from . import __version__
-from .findings import EXIT_USAGE, Refusal, internal_error_text, os_error_text
+from .findings import EXIT_USAGE, UsageParser, run_guarded
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -33,19 +32,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
-
-
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The top-level parser; only ``command``'s module is imported."""
     # The docstring's first line without its reStructuredText quotes.
     description = __doc__.splitlines()[0].replace("``", "")
-    parser = _Parser(prog="dsp", description=description)
+    parser = UsageParser(prog="dsp", description=description)
     parser.add_argument("--version", action="version", version=__version__)
     subs = parser.add_subparsers(
-        dest="command", metavar="COMMAND", parser_class=_Parser
+        dest="command", metavar="COMMAND", parser_class=UsageParser
     )
     for name, (module_name, help_text) in COMMANDS.items():
         sub = subs.add_parser(name, help=help_text, description=help_text)
@@ -63,21 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    try:
-        return int(args.func(args) or 0)
-    except Refusal as exc:
-        sys.stderr.write(f"dsp {args.command}: {exc}\n")
-        return 1
-    except OSError as exc:  # a path no reader expected (a file where a folder is)
-        sys.stderr.write(f"dsp {args.command}: {os_error_text(exc)}\n")
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    except Exception as exc:  # noqa: BLE001 - a bug is one line, never a traceback
-        if os.environ.get("DSP_DEBUG"):  # developers get the traceback on request
-            raise
-        sys.stderr.write(f"dsp {args.command}: {internal_error_text(exc)}\n")
-        return 1
+    return run_guarded(f"dsp {args.command}", lambda: args.func(args))
 
 
 if __name__ == "__main__":

@@ -25,13 +25,14 @@ a ``requirements.txt`` or a ``src/`` folder, or sits at
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import posixpath
 import re
 import shlex
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from . import yamlio
 from .findings import ERROR, WARNING, Finding, emit, finding, hook_parser, run_checks
@@ -1081,8 +1082,8 @@ def check_components(
     project_rules: bool = True,
 ) -> list[Finding]:
     """Check every file; one bad file never stops the others."""
-    check: Callable[[str], list[Finding]] = lambda name: check_component(  # noqa: E731
-        name, max_bytes=max_bytes, project_rules=project_rules
+    check = functools.partial(
+        check_component, max_bytes=max_bytes, project_rules=project_rules
     )
     return run_checks(list(dict.fromkeys(filenames)), check)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from typing import Any
+from typing import Any, TypeGuard
 
 
 def new_file_mode() -> int:
@@ -66,6 +66,11 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise ValueError(f"duplicate key {key!r}")
         seen[key] = value
     return seen
+
+
+def is_number(value: object) -> TypeGuard[int | float]:
+    """An int or float, but not a bool (JSON ``true`` is not a number here)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def loads_strict_json(text: str | bytes) -> Any:

@@ -13,7 +13,7 @@ import os
 import stat
 import sys
 from dataclasses import asdict, dataclass
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, NoReturn, Sequence
 
 ERROR = "error"
 WARNING = "warning"
@@ -69,16 +69,16 @@ def exit_code(findings: Iterable[Finding], strict: bool = False) -> int:
     return EXIT_CLEAN
 
 
-class _Parser(argparse.ArgumentParser):
+class UsageParser(argparse.ArgumentParser):
     """argparse that exits 2 with one line instead of the usage block."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
 def hook_parser(prog: str, description: str) -> argparse.ArgumentParser:
     """The options every file hook shares: filenames, --format, --strict."""
-    parser = _Parser(prog=prog, description=description)
+    parser = UsageParser(prog=prog, description=description)
     parser.add_argument("filenames", nargs="*", help="files to check")
     parser.add_argument(
         "--format", choices=("text", "json"), default="text", help="output format"
@@ -95,31 +95,38 @@ def hook_parser(prog: str, description: str) -> argparse.ArgumentParser:
     return parser
 
 
-def run_checks(
-    filenames: Sequence[str],
-    check_file: Callable[[str], list[Finding]],
-    rule_on_crash: str = "internal-error",
-) -> list[Finding]:
-    """Check every file; one file's failure never stops the others.
+def internal_error_finding(
+    path: str, exc: BaseException, pos: tuple[int, int] | None = None
+) -> Finding:
+    """A bug in a check, reported on the file it hit instead of a traceback."""
+    return finding(
+        path,
+        pos,
+        "internal-error",
+        f"the check failed unexpectedly ({type(exc).__name__}: {exc}); "
+        "please report this file",
+    )
 
-    A bug in a check becomes a finding on that file rather than a traceback.
-    """
+
+def check_guarded(
+    name: str, check_file: Callable[[str], list[Finding]]
+) -> list[Finding]:
+    """``check_file(name)``, with a crash turned into a finding on ``name``."""
+    try:
+        return check_file(name)
+    except RecursionError:
+        return [finding(name, None, "yaml-depth", "nesting too deep to check")]
+    except Exception as exc:  # noqa: BLE001 - a hook never shows a traceback
+        return [internal_error_finding(name, exc)]
+
+
+def run_checks(
+    filenames: Sequence[str], check_file: Callable[[str], list[Finding]]
+) -> list[Finding]:
+    """Check every file; one file's failure never stops the others."""
     found: list[Finding] = []
     for name in filenames:
-        try:
-            found.extend(check_file(name))
-        except RecursionError:
-            found.append(finding(name, None, "yaml-depth", "nesting too deep to check"))
-        except Exception as exc:  # noqa: BLE001 - a hook never shows a traceback
-            found.append(
-                finding(
-                    name,
-                    None,
-                    rule_on_crash,
-                    f"the check failed unexpectedly ({type(exc).__name__}: {exc}); "
-                    "please report this file",
-                )
-            )
+        found.extend(check_guarded(name, check_file))
     return found
 
 
@@ -239,3 +246,29 @@ def print_text(text: str) -> None:
 def print_json(value: object) -> None:
     """Print a ``dsp`` command's result as one JSON document on stdout."""
     print_text(json.dumps(value, indent=2, sort_keys=True) + "\n")
+
+
+def run_guarded(
+    prog: str,
+    action: Callable[[], int | None],
+    tell: Callable[[str], object] | None = None,
+) -> int:
+    """Run a command: a refusal, a file error or a bug is one line and exit 1.
+
+    ``DSP_DEBUG=1`` re-raises an unexpected error so a developer sees its
+    traceback; users never do.
+    """
+    say = tell or sys.stderr.write
+    try:
+        return int(action() or 0)
+    except Refusal as exc:
+        say(f"{prog}: {exc}\n")
+    except OSError as exc:  # a path no reader expected (a file where a folder is)
+        say(f"{prog}: {os_error_text(exc)}\n")
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - a bug is one line, never a traceback
+        if os.environ.get("DSP_DEBUG"):
+            raise
+        say(f"{prog}: {internal_error_text(exc)}\n")
+    return 1

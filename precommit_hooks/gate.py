@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from .files import loads_strict_json
+from .files import is_number, loads_strict_json
 from .findings import (
     Refusal,
     json_problem,
@@ -159,10 +159,6 @@ def _close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=REL_TOL, abs_tol=ABS_TOL)
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def _did_you_mean(key: str, allowed: tuple[str, ...]) -> str:
     close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
     if close:
@@ -198,11 +194,11 @@ def dsp_table(data: Mapping[str, Any], path: Path) -> dict[str, Any]:
 
 
 def _number(value: object, where: str, path: Path) -> float:
-    if not _is_number(value) or not math.isfinite(value):  # type: ignore[arg-type]
+    if not is_number(value) or not math.isfinite(value):
         raise Refusal(
             f"{path}: {where} must be a finite number, not {value!r}; " "write e.g. 0.9"
         )
-    return float(value)  # type: ignore[arg-type]
+    return float(value)
 
 
 def parse_rule(name: str, table: object, path: Path) -> MetricRule:
@@ -346,7 +342,7 @@ def read_metrics(path: Path) -> dict[str, float]:
         )
     metrics: dict[str, float] = {}
     for key, value in data.items():
-        if _is_number(value):
+        if is_number(value):
             if not math.isfinite(value):
                 raise Refusal(
                     f"{path}: metric {key!r} is {value!r}, not a finite number"

@@ -45,7 +45,7 @@ from typing import Any, Sequence
 
 from . import yamlio
 from .files import write_atomic
-from .findings import Finding, emit, finding, hook_parser
+from .findings import Finding, check_guarded, emit, finding, hook_parser
 
 DEFAULT_TIMEOUT = 60.0
 MAX_TIMEOUT = 86400.0  # a day; larger values overflow the OS timers
@@ -406,26 +406,18 @@ def check_pipelines(
         return []
     workers = max(1, min(len(files), jobs or min(4, os.cpu_count() or 1)))
 
+    def compile_one(path: str) -> list[Finding]:
+        return compile_pipeline(
+            path,
+            timeout,
+            function=function,
+            python=python,
+            cwd=cwd,
+            max_bytes=max_bytes,
+        )[1]
+
     def one(path: str) -> list[Finding]:
-        try:
-            return compile_pipeline(
-                path,
-                timeout,
-                function=function,
-                python=python,
-                cwd=cwd,
-                max_bytes=max_bytes,
-            )[1]
-        except Exception as exc:  # noqa: BLE001 - a hook never shows a traceback
-            return [
-                finding(
-                    path,
-                    None,
-                    "internal-error",
-                    f"the check failed unexpectedly ({type(exc).__name__}: {exc}); "
-                    "please report this file",
-                )
-            ]
+        return check_guarded(path, compile_one)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(one, files))

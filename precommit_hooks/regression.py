@@ -31,7 +31,6 @@ from .cases import (
     check_append_only,
     did_you_mean,
     example_from_jsonl,
-    is_number,
     read_cases,
     read_results,
     record_case,
@@ -39,16 +38,16 @@ from .cases import (
     render_report_text,
     report_json,
 )
-from .files import loads_strict_json, write_atomic
+from .files import is_number, loads_strict_json, write_atomic
 from .findings import (
     Finding,
     Refusal,
-    internal_error_text,
+    UsageParser,
     json_problem,
-    os_error_text,
     print_json,
     print_text,
     report,
+    run_guarded,
     special_file_problem,
     write_stdout,
 )
@@ -451,9 +450,7 @@ def _append_only_findings(cases_path: Path, root: Path) -> list[Finding]:
 
 
 def _hook_parser() -> argparse.ArgumentParser:
-    from .findings import _Parser
-
-    parser = _Parser(
+    parser = UsageParser(
         prog="model-regression",
         description="Promotion gate and behavioural regression cases at pre-push.",
     )
@@ -565,17 +562,11 @@ def _regression_part(
 def main(argv: Sequence[str] | None = None) -> int:
     """The ``model-regression`` pre-push hook: gate + cases, or refuse the push."""
     args = _hook_parser().parse_args(argv)
-    try:
-        return run_hook(args.config, args.format, not args.no_cache)
-    except Refusal as exc:
-        _tell(f"model-regression: {exc}\n")
-    except OSError as exc:  # a path no reader expected (a file where a folder is)
-        _tell(f"model-regression: {os_error_text(exc)}\n")
-    except KeyboardInterrupt:
-        return 130
-    except Exception as exc:  # noqa: BLE001 - a bug is one line, never a traceback
-        _tell(f"model-regression: {internal_error_text(exc)}\n")
-    return 1
+    return run_guarded(
+        "model-regression",
+        lambda: run_hook(args.config, args.format, not args.no_cache),
+        _tell,
+    )
 
 
 def _tell(line: str) -> None:

@@ -37,7 +37,15 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
 from . import yamlio
-from .findings import ERROR, WARNING, Finding, emit, finding, hook_parser
+from .findings import (
+    ERROR,
+    WARNING,
+    Finding,
+    emit,
+    finding,
+    hook_parser,
+    internal_error_finding,
+)
 
 TEKTON = "tekton.dev"
 TRIGGERS = "triggers.tekton.dev"
@@ -822,13 +830,7 @@ def check_set(tekton: TektonSet) -> list[Finding]:
         try:
             _check_doc(refs, doc)
         except Exception as exc:  # noqa: BLE001 - one document never stops the run
-            report.add(
-                doc,
-                doc.pos,
-                "internal-error",
-                f"the check failed unexpectedly ({type(exc).__name__}: {exc}); "
-                "please report this file",
-            )
+            report.found.append(internal_error_finding(doc.path, exc, doc.pos))
     return report.found
 
 
@@ -899,15 +901,7 @@ def load_set(
             continue
         except Exception as exc:  # noqa: BLE001 - a hook never shows a traceback
             if reported:
-                found.append(
-                    finding(
-                        path,
-                        None,
-                        "internal-error",
-                        f"could not read the file ({type(exc).__name__}); "
-                        "please report this file",
-                    )
-                )
+                found.append(internal_error_finding(path, exc))
             continue
         if reported:
             found.extend(loaded.findings)

@@ -324,14 +324,12 @@ def _check_tag(path: str, tag: str | None, event: events.Event) -> None:
 
 def _scalar(path: str, event: events.ScalarEvent) -> Any:
     tag = event.tag
-    if tag is None or tag == "!":
+    if tag is None or tag in ("!", "?"):
         tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
     node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)
     if tag == _MERGE:
         return _MergeKey
-    build = yaml.constructor.SafeConstructor.yaml_constructors.get(tag)
-    if build is None:  # pragma: no cover - _check_tag admits only known tags
-        return event.value
+    build = yaml.constructor.SafeConstructor.yaml_constructors[tag]  # tag checked
     try:
         return build(_CONSTRUCTOR, node)
     except (ValueError, yaml.YAMLError) as exc:
@@ -499,8 +497,6 @@ def parse(
                 anchors.clear()
     except yaml.YAMLError as exc:
         raise _syntax_error(path, text, exc) from None
-    except RecursionError:  # pragma: no cover - the depth cap stops this first
-        raise _fail(path, None, "yaml-depth", "nesting too deep") from None
     return Loaded(path, docs, notes, text, starts)
 
 
