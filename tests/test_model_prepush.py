@@ -27,56 +27,21 @@ import sys
 from pathlib import Path
 
 import pytest
+from gitrepos import GIT_IDENTITY, commit_all, git, snapshot_working_tree
 
 pytestmark = pytest.mark.slow  # builds the hook environment with pip (~40 s)
 
 REPO = Path(__file__).resolve().parent.parent
 PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
-GIT_IDENTITY = {
-    "GIT_AUTHOR_NAME": "Test",
-    "GIT_AUTHOR_EMAIL": "test@example.com",
-    "GIT_COMMITTER_NAME": "Test",
-    "GIT_COMMITTER_EMAIL": "test@example.com",
-}
 # C = 0.001 regularises the logistic regression until it confuses the classes.
 BREAKING_C = "0.001"
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args],
-        cwd=cwd,
-        env={**os.environ, **GIT_IDENTITY},
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-
-
-def commit_all(path: Path) -> str:
-    git(path, "init", "-q", "-b", "main")
-    git(path, "add", "-A")
-    git(path, "commit", "-q", "-m", "initial", "--no-verify")
-    return git(path, "rev-parse", "HEAD")
 
 
 @pytest.fixture(scope="module")
 def snapshot(tmp_path_factory) -> tuple[Path, str]:
     """This repository's working tree as one commit: (path, sha)."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-    ).stdout.split(b"\0")
-    target_root = tmp_path_factory.mktemp("hooks-repo")
-    for raw in filter(None, listed):
-        source = REPO / os.fsdecode(raw)
-        if source.is_file():
-            target = target_root / os.fsdecode(raw)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target, follow_symlinks=False)
-    return target_root, commit_all(target_root)
+    target = tmp_path_factory.mktemp("hooks-repo")
+    return target, snapshot_working_tree(target)
 
 
 @pytest.fixture(scope="module")

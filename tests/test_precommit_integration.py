@@ -18,54 +18,24 @@ import sys
 from pathlib import Path
 
 import pytest
+from gitrepos import GIT_IDENTITY, commit_all, git, snapshot_working_tree
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
 PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
 
-GIT_IDENTITY = {
-    "GIT_AUTHOR_NAME": "Test",
-    "GIT_AUTHOR_EMAIL": "test@example.com",
-    "GIT_COMMITTER_NAME": "Test",
-    "GIT_COMMITTER_EMAIL": "test@example.com",
-}
-
-
-def git(cwd: Path, *args: str) -> str:
-    env = {**os.environ, **GIT_IDENTITY}
-    return subprocess.run(
-        ["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True
-    ).stdout.strip()
-
 
 def init_repo(path: Path) -> Path:
     """Commit everything under ``path`` into a new git repository."""
-    git(path, "init", "-q", "-b", "main")
-    git(path, "add", "-A")
-    git(path, "commit", "-q", "-m", "initial", "--no-verify")
+    commit_all(path)
     return path
 
 
 @pytest.fixture(scope="session")
 def hooks_snapshot(tmp_path_factory) -> tuple[Path, str]:
     """This repository's working tree as one commit: (path, sha)."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-    ).stdout.split(b"\0")
     snapshot = tmp_path_factory.mktemp("hooks-repo")
-    for raw in filter(None, listed):
-        name = os.fsdecode(raw)
-        source = REPO / name
-        if not source.is_file():
-            continue  # deleted in the working tree
-        target = snapshot / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, target, follow_symlinks=False)
-    init_repo(snapshot)
-    return snapshot, git(snapshot, "rev-parse", "HEAD")
+    return snapshot, snapshot_working_tree(snapshot)
 
 
 @pytest.fixture(scope="session")

@@ -27,13 +27,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+
 HOOK = Path(sys.executable).parent / "model-regression"
-GIT_IDENTITY = {
-    "GIT_AUTHOR_NAME": "Bench",
-    "GIT_AUTHOR_EMAIL": "bench@example.com",
-    "GIT_COMMITTER_NAME": "Bench",
-    "GIT_COMMITTER_EMAIL": "bench@example.com",
-}
 CONFIG = """\
 repos:
   - repo: {repo}
@@ -42,40 +37,6 @@ repos:
       - id: model-regression
         stages: [pre-push]
 """
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args],
-        cwd=cwd,
-        env={**os.environ, **GIT_IDENTITY},
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-
-
-def commit_all(path: Path) -> str:
-    git(path, "init", "-q", "-b", "main")
-    git(path, "add", "-A")
-    git(path, "commit", "-q", "-m", "initial", "--no-verify")
-    return git(path, "rev-parse", "HEAD")
-
-
-def snapshot(target: Path) -> str:
-    """This repository's working tree (uncommitted changes too) as one commit."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-    ).stdout.split(b"\0")
-    for raw in filter(None, listed):
-        source = REPO / os.fsdecode(raw)
-        if source.is_file():
-            (target / os.fsdecode(raw)).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / os.fsdecode(raw), follow_symlinks=False)
-    return commit_all(target)
 
 
 def timed(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str]:
@@ -102,6 +63,9 @@ def series(label: str, runs: int, command, cwd, env, before=None) -> list[float]
 
 
 def main() -> int:
+    sys.path.insert(0, str(REPO / "tests"))  # the tests' git helpers
+    from gitrepos import GIT_IDENTITY, commit_all, snapshot_working_tree
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument(
@@ -134,7 +98,7 @@ def main() -> int:
         )
         hooks_repo = tmp_path / "hooks-repo"
         hooks_repo.mkdir()
-        rev = snapshot(hooks_repo)
+        rev = snapshot_working_tree(hooks_repo)
         (project / ".pre-commit-config.yaml").write_text(
             CONFIG.format(repo=hooks_repo, rev=rev)
         )
