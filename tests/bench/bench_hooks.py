@@ -25,13 +25,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from precommit_hooks.profiles import schema_path  # the installed package
+
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared" / "corpus"
 BIN = Path(sys.executable).parent
 FIXTURES = REPO / "tests" / "fixtures"
-sys.path.insert(0, str(REPO))
-
-from precommit_hooks.profiles import schema_path  # noqa: E402
 
 
 def wall(command: list[str], cwd: Path | None = None) -> tuple[float, int]:
