@@ -16,7 +16,10 @@ from servers import moto_s3
 
 COMMIT = "a" * 64  # lakeFS commit ids are hex SHA-256 digests
 OTHER_COMMIT = "b" * 64
-CSV_AT_COMMIT = b"sepal_length,sepal_width,petal_length,petal_width,species\n5.1,3.5,1.4,0.2,setosa\n"  # noqa: E501
+CSV_AT_COMMIT = (
+    b"sepal_length,sepal_width,petal_length,petal_width,species\n"
+    b"5.1,3.5,1.4,0.2,setosa\n"
+)
 CSV_ON_MAIN = CSV_AT_COMMIT + b"6.7,3.0,5.2,2.3,virginica\n"
 
 

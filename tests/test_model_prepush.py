@@ -108,10 +108,16 @@ repos:
 
 
 @pytest.fixture(scope="module")
-def push_hook(snapshot, project, tmp_path_factory):
+def push_env(project, tmp_path_factory) -> dict[str, str]:
+    """The developer's shell, with a pre-commit home shared by this module."""
+    return project_env(project, tmp_path_factory.mktemp("pre-commit-home"))
+
+
+@pytest.fixture(scope="module")
+def push_hook(snapshot, project, push_env, tmp_path_factory):
     """``git push`` with the hook installed; returns (code, output, pushed)."""
     path, sha = snapshot
-    env = project_env(project, tmp_path_factory.mktemp("pre-commit-home"))
+    env = push_env
     remote = tmp_path_factory.mktemp("remote") / "project.git"
     git(remote.parent, "init", "-q", "--bare", remote.name)
     git(project, "remote", "add", "origin", str(remote))
@@ -141,7 +147,6 @@ def push_hook(snapshot, project, tmp_path_factory):
         ).stdout.strip()
         return done.returncode, done.stdout + done.stderr, remote_head == head
 
-    push.env = env  # type: ignore[attr-defined]  # for `pre-commit run` below
     return push
 
 
@@ -196,14 +201,14 @@ def test_a_worse_model_is_refused_with_the_table(push_hook, project):
     assert code != 0 and not pushed and "cached" not in out
 
 
-def test_pre_commit_run_at_the_pre_push_stage(push_hook, project):
+def test_pre_commit_run_at_the_pre_push_stage(push_hook, push_env, project):
     """``pre-commit run --hook-stage pre-push`` gives the verdict a push gets."""
 
     def run_stage() -> subprocess.CompletedProcess:
         return subprocess.run(
             [*PRE_COMMIT, "run", "model-regression", "--hook-stage", "pre-push"],
             cwd=project,
-            env=push_hook.env,
+            env=push_env,
             capture_output=True,
             text=True,
             timeout=300,

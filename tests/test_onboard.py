@@ -372,7 +372,10 @@ def test_output_dir_writes_one_file_per_resource(tmp_path, capsys):
     code, printed, _ = run_dsp(capsys, "--profiles", str(EXAMPLE))
     stdout_docs = list(yaml.safe_load_all(printed))
     file_docs = [yaml.safe_load((out_dir / name).read_text()) for name in files]
-    key = lambda d: (d["kind"], d["metadata"]["name"])  # noqa: E731
+
+    def key(doc: dict) -> tuple[str, str]:
+        return doc["kind"], doc["metadata"]["name"]
+
     assert sorted(file_docs, key=key) == sorted(stdout_docs, key=key)
 
 
