@@ -4,7 +4,7 @@ Each subcommand lives in the module that owns its logic; this file only maps
 names to modules and imports the chosen one, so ``dsp version-name`` never pays
 for importing kfp.  A module's ``configure_<name>(parser)`` adds its options
 and sets ``func``; ``func(args)`` returns the exit code or raises
-:class:`~precommit_hooks.findings.Refusal`.
+:class:`~precommit_hooks.core.findings.Refusal`.
 """
 
 from __future__ import annotations
@@ -14,21 +14,36 @@ import importlib
 import sys
 from typing import Sequence
 
-from . import __version__
-from .findings import EXIT_USAGE, UsageParser, run_guarded
+from precommit_hooks import __version__
+from precommit_hooks.core.findings import EXIT_USAGE, UsageParser, run_guarded
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "version-name": ("versions", "name a KFP pipeline version after branch and commit"),
-    "parse-comment": ("chatops", "parse a /run-pipeline PR comment read on stdin"),
-    "authorize": ("chatops", "check a webhook event may start a pipeline run"),
-    "bump-image-tag": ("images", "point component.yaml images at a new tag"),
-    "pipeline": ("kfp_pipelines", "upload, prune or run pipelines on KFP"),
-    "gate": ("gate", "promotion gate: candidate metrics against a baseline"),
-    "regression": ("regression", "behavioural regression cases: run, report, record"),
-    "model": ("registry", "push or pull a model to an OCI registry (ORMB format)"),
-    "onboard": ("onboard", "render Kubeflow Profile and access from profiles.yaml"),
-    "adopt": ("adopt", "bring the template into an existing repository"),
+    "version-name": (
+        "kfp.versions",
+        "name a KFP pipeline version after branch and commit",
+    ),
+    "parse-comment": (
+        "access.chatops",
+        "parse a /run-pipeline PR comment read on stdin",
+    ),
+    "authorize": ("access.chatops", "check a webhook event may start a pipeline run"),
+    "bump-image-tag": ("kfp.images", "point component.yaml images at a new tag"),
+    "pipeline": ("kfp.client", "upload, prune or run pipelines on KFP"),
+    "gate": ("lifecycle.gate", "promotion gate: candidate metrics against a baseline"),
+    "regression": (
+        "lifecycle.regression",
+        "behavioural regression cases: run, report, record",
+    ),
+    "model": (
+        "lifecycle.registry",
+        "push or pull a model to an OCI registry (ORMB format)",
+    ),
+    "onboard": (
+        "access.onboard",
+        "render Kubeflow Profile and access from profiles.yaml",
+    ),
+    "adopt": ("adopt.command", "bring the template into an existing repository"),
 }
 
 

@@ -9,8 +9,8 @@ from typing import Iterator
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-CORPUS = REPO_ROOT.parent / "shared" / "corpus"
+from tests.support.paths import CORPUS
+from tests.support.template import bake
 
 
 @pytest.fixture(scope="session")
@@ -19,27 +19,6 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.fail(f"the corpus is missing: expected it at {CORPUS}")
     return CORPUS
-
-
-TEMPLATE_SLUG_DIR = REPO_ROOT / "{{cookiecutter.project_slug}}"
-
-
-def bake(output_dir: Path, **answers: object) -> Path:
-    """Generate a project with real cookiecutter (no prompts) and return its path.
-
-    `answers` override the defaults of cookiecutter.json, e.g.
-    `bake(tmp_path, use_tekton=False, license="MIT")`.
-    """
-    from cookiecutter.main import cookiecutter
-
-    return Path(
-        cookiecutter(
-            str(REPO_ROOT),
-            no_input=True,
-            extra_context=answers,
-            output_dir=str(output_dir),
-        )
-    )
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ check-components at most 1.0x the bare loop).
 
 * ``subprocess`` (default, what pre-commit pays): each run is a fresh
   interpreter, so both sides include interpreter start and the kfp import;
-  ours runs ``python -m precommit_hooks.components FILES``, the loop runs
+  ours runs ``python -m precommit_hooks.hooks.check_components FILES``, the loop runs
   ``kfp.components.load_component_from_file`` on each file (catching the
   errors of the 6 invalid ones).
 * ``--in-process``: kfp imported once beforehand; only the loops are timed.
@@ -61,7 +61,7 @@ def main() -> int:
     if args.in_process:
         from kfp.components import load_component_from_file
 
-        from precommit_hooks.components import check_components
+        from precommit_hooks.hooks.check_components import check_components
 
         def ours() -> float:
             start = time.perf_counter()
@@ -81,7 +81,7 @@ def main() -> int:
 
         def ours() -> float:
             return time_subprocess(
-                [sys.executable, "-m", "precommit_hooks.components", *files]
+                [sys.executable, "-m", "precommit_hooks.hooks.check_components", *files]
             )
 
         def bare() -> float:

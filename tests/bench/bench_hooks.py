@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from precommit_hooks.profiles import schema_path  # the installed package
+from precommit_hooks.access.profiles import schema_path  # the installed package
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared" / "corpus"

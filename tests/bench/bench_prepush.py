@@ -63,8 +63,8 @@ def series(label: str, runs: int, command, cwd, env, before=None) -> list[float]
 
 
 def main() -> int:
-    sys.path.insert(0, str(REPO / "tests"))  # the tests' git helpers
-    from gitrepos import GIT_IDENTITY, commit_all, snapshot_working_tree
+    sys.path.insert(0, str(REPO))  # the tests' git helpers
+    from tests.support.gitrepos import GIT_IDENTITY, commit_all, snapshot_working_tree
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)

@@ -1,0 +1,1 @@
+"""``dsp adopt``: bring the template into an existing repository."""

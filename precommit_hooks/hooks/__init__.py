@@ -1,0 +1,1 @@
+"""One module per pre-commit hook id; each ends in a thin ``main(argv) -> int``."""

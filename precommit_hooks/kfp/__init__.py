@@ -1,0 +1,1 @@
+"""Kubeflow Pipelines: pipeline version names, image-tag bumps, the KFP client."""

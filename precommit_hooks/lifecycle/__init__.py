@@ -1,0 +1,1 @@
+"""The model lifecycle: promotion gate, regression cases, the model registry."""

@@ -1,0 +1,410 @@
+"""check-components: kfp's verdict on the real corpus, and the rules beyond it."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from precommit_hooks.hooks import check_components as components
+
+from precommit_hooks.core import yamlio
+from precommit_hooks.hooks.check_components import (
+    check_component,
+    check_components,
+    main,
+)
+from tests.support.paths import FIXTURES
+
+FIXTURES = FIXTURES / "components"
+PROJECT = FIXTURES / "project" / "workflows" / "components"
+PROJECT_BAD = FIXTURES / "project_bad" / "workflows" / "components"
+
+
+def _errors(found):
+    return [f for f in found if f.level == "error"]
+
+
+def _rules(found, level="error"):
+    return {f.rule for f in found if f.level == level}
+
+
+# ------------------------------------------------------------------ corpus
+
+
+@pytest.fixture(scope="module")
+def corpus_results(corpus):
+    """Every corpus file checked once, with the verdicts kfp 2.17.3 gave."""
+    folder = corpus / "kfp-components"
+    with open(folder / "VERDICTS.tsv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    paths = [str(folder / row["path"]) for row in rows]
+    found = check_components(paths)
+    by_path: dict[str, list] = {path: [] for path in paths}
+    for item in found:
+        by_path[item.path].append(item)
+    return rows, paths, by_path
+
+
+def test_corpus_has_the_documented_verdicts(corpus_results):
+    rows, _, _ = corpus_results
+    verdicts = [row["verdict"] for row in rows]
+    assert len(rows) == 264
+    assert verdicts.count("valid") == 258
+    assert verdicts.count("invalid") == 6
+
+
+def test_verdict_agrees_with_kfp_on_every_corpus_file(corpus_results):
+    rows, paths, by_path = corpus_results
+    disagree = [
+        (row["path"], row["verdict"], [f.text() for f in _errors(by_path[path])])
+        for row, path in zip(rows, paths)
+        if bool(_errors(by_path[path])) != (row["verdict"] == "invalid")
+    ]
+    assert disagree == []
+
+
+def test_each_rejected_corpus_file_is_named_with_kfps_reason(corpus_results):
+    rows, paths, by_path = corpus_results
+    for row, path in zip(rows, paths):
+        if row["verdict"] != "invalid":
+            continue
+        loader = [f for f in by_path[path] if f.rule == "kfp-loader"]
+        assert len(loader) == 1, path
+        assert loader[0].path == path
+        # The TSV holds kfp's error, cut short; ours starts the same way.
+        expected = " ".join(row["kfp_2.17.3_loader_error"].split())[:80]
+        assert expected in loader[0].message, (path, loader[0].message)
+
+
+def test_corpus_warnings_do_not_change_the_exit_code(corpus_results, capsys):
+    rows, paths, by_path = corpus_results
+    valid = [p for row, p in zip(rows, paths) if row["verdict"] == "valid"]
+    warned = [p for p in valid if any(f.level == "warning" for f in by_path[p])]
+    assert len(warned) > 100  # most of them for a ':latest' or untagged image
+    assert main(warned) == 0
+    assert main(["--strict", *warned[:3]]) == 1
+    assert "component-image-tag" in capsys.readouterr().out
+
+
+def test_kfp_on_parsed_documents_matches_kfps_own_loader_on_fixtures():
+    """Our pre-parsed route to kfp gives kfp's verdict and error type."""
+    from kfp.components import load_component_from_file
+
+    for path in sorted(FIXTURES.glob("*.yaml")):
+        try:
+            load_component_from_file(str(path))
+            expected = None
+        except Exception as exc:  # noqa: BLE001 - kfp raises many types
+            expected = type(exc).__name__
+        text = path.read_text(encoding="utf-8")
+        try:
+            docs = yamlio.load(str(path)).documents
+        except yamlio.YamlError:
+            continue  # ours stops earlier with its own finding
+        if not docs or not isinstance(docs[0], dict):
+            continue  # ours stops earlier with its own finding
+        verdict = components.kfp_verdict(docs, text)
+        got = None if verdict is None else verdict.split(":", 1)[0]
+        # PyYAML names the two-document error ComposerError; ours a ValueError.
+        if expected == "ComposerError":
+            expected = "ValueError"
+        assert got == expected, path.name
+
+
+# ---------------------------------------------------------------- fixtures
+
+CASES = [
+    # file, rule, line, words in the message
+    ("key_typo_top.yaml", "component-implementation", 1, "'implementation'"),
+    ("key_typo_nested.yaml", "component-key-typo", 3, "did you mean 'default'"),
+    ("key_typo_nested.yaml", "component-key-typo", 7, "did you mean 'command'"),
+    ("placeholder_undefined.yaml", "component-placeholder", 11, "'learning_rate'"),
+    ("placeholder_undefined.yaml", "component-placeholder", 12, "use outputPath"),
+    ("placeholder_undefined.yaml", "component-placeholder", 14, "isPresent: seed"),
+    ("placeholder_undefined.yaml", "component-placeholder", 16, "'model'"),
+    ("placeholder_unknown.yaml", "component-placeholder", 7, "outputValue"),
+    ("name_collision.yaml", "component-name-collision", 4, "'learning_rate'"),
+    ("name_collision.yaml", "component-name-collision", 7, "'model_dir'"),
+    ("missing_image.yaml", "component-image", 4, "no image"),
+    ("yaml11_name.yaml", "component-type", 1, "boolean false; quote it"),
+    ("yaml11_name.yaml", "component-name", 3, "boolean true"),
+    ("duplicate_keys.yaml", "yaml-duplicate-key", 6, "'command'"),
+    ("inconsistent_v2.yaml", "component-v2", 11, "did you mean 'exec-train'"),
+    ("inconsistent_v2.yaml", "component-v2", 67, "did you mean 'comp-train'"),
+    ("inconsistent_v2_placeholder.yaml", "component-placeholder", 38, "'rate'"),
+    ("v2_wrong_shapes.yaml", "component-v2", 4, "executor ['exec-a']"),
+    ("v2_wrong_shapes.yaml", "kfp-loader", 2, "TypeError"),
+    ("graph_component.yaml", "component-implementation", 5, "graph component"),
+    ("two_documents.yaml", "kfp-loader", 1, "single document"),
+    ("empty.yaml", "component-type", 0, "got nothing"),
+    ("null.yaml", "component-type", 0, "got null"),
+    ("top_level_list.yaml", "component-type", 1, "got list"),
+]
+
+
+@pytest.mark.parametrize("name,rule,line,words", CASES)
+def test_bad_fixture_gives_a_clear_finding(name, rule, line, words):
+    found = check_component(str(FIXTURES / name))
+    matching = [f for f in found if f.rule == rule and f.line == line]
+    assert matching, [f.text() for f in found]
+    assert any(words in f.message for f in matching), [f.text() for f in matching]
+    assert all(f.level == "error" for f in matching)
+
+
+def test_no_fixture_makes_the_check_itself_fail():
+    files = sorted(str(p) for p in FIXTURES.rglob("*.yaml"))
+    assert len(files) > 20
+    found = check_components(files)
+    assert [f.text() for f in found if f.rule == "internal-error"] == []
+
+
+@pytest.mark.parametrize("name", ["valid_v1.yaml", "valid_v2.yaml"])
+def test_valid_components_are_clean(name):
+    assert check_component(str(FIXTURES / name)) == []
+
+
+def test_name_collisions_use_kfps_sanitiser():
+    from kfp.dsl.utils import sanitize_input_name
+
+    assert sanitize_input_name("Learning rate") == sanitize_input_name("learning_rate")
+    found = check_component(str(FIXTURES / "name_collision.yaml"))
+    # kfp itself accepts the file (it silently keeps one input): the error is ours.
+    assert "kfp-loader" not in _rules(found)
+    assert "component-name-collision" in _rules(found)
+
+
+@pytest.mark.parametrize("name", ["latest_image.yaml", "untagged_image.yaml"])
+def test_moving_image_tag_is_a_warning_for_a_standalone_component(name, capsys):
+    path = str(FIXTURES / name)
+    assert main([path]) == 0
+    out = capsys.readouterr().out
+    assert f"{path}:4:12: warning:" in out and "[component-image-tag]" in out
+    assert main(["--strict", path]) == 1
+
+
+def test_image_references_are_split_like_docker():
+    split = components.split_image
+    assert split("python") == ("python", None, None)
+    assert split("reg:5000/team/tool") == ("reg:5000/team/tool", None, None)
+    assert split("reg:5000/team/tool:1.2") == ("reg:5000/team/tool", "1.2", None)
+    assert split("a/b@sha256:ab") == ("a/b", None, "sha256:ab")
+    assert components.image_tag_problem("a/b:1.0") is None
+    assert components.image_tag_problem("a/b@sha256:ab") is None
+    assert "latest" in components.image_tag_problem("a/b:latest")
+    assert "no tag" in components.image_tag_problem("reg:5000/b")
+    assert "empty" in components.image_tag_problem("")
+
+
+# ------------------------------------------------------------ project rules
+
+
+def test_a_well_formed_project_component_is_clean():
+    assert check_component(str(PROJECT / "train" / "component.yaml")) == []
+
+
+def test_project_component_rules():
+    path = str(PROJECT_BAD / "train" / "component.yaml")
+    found = check_component(path)
+    assert _rules(found) == {
+        "component-compose",
+        "component-dockerfile",
+        "component-image-tag",
+        "component-script",
+        "component-requirements",
+    }
+    text = "\n".join(f.text() for f in found)
+    assert "':latest'; a project component pins its tag" in text
+    assert "'src/missing.py'" in text
+    assert "images there: registry.example.com/team/evaluate" in text
+    requirements = str(PROJECT_BAD / "train" / "requirements.txt")
+    unpinned = sorted(f.line for f in found if f.path == requirements)
+    assert unpinned == [1, 2, 3, 4]  # requests==2.32.3 on line 5 is pinned
+
+
+def test_no_project_rules_option_keeps_only_the_standalone_rules(capsys):
+    path = str(PROJECT_BAD / "train" / "component.yaml")
+    assert main(["--no-project-rules", path]) == 0
+    out = capsys.readouterr().out
+    assert "warning:" in out and "error:" not in out
+
+
+def _project(tmp_path: Path, dockerfile: str, command: str, compose: str) -> Path:
+    folder = tmp_path / "repo" / "workflows" / "components" / "tool"
+    (folder / "src" / "pkg").mkdir(parents=True)
+    (tmp_path / "repo" / ".git").mkdir()
+    (folder / "src" / "pkg" / "run.py").write_text("print('run')\n")
+    (folder / "Dockerfile").write_text(dockerfile)
+    (folder / "requirements.txt").write_text("requests==2.32.3\n")
+    (folder.parent / "docker-compose.yaml").write_text(compose)
+    component = folder / "component.yaml"
+    component.write_text(
+        "name: Tool\nimplementation:\n  container:\n"
+        "    image: registry.example.com/tool:2.0.0\n"
+        f"    command: {command}\n"
+    )
+    return component
+
+
+COMPOSE = "services:\n  tool:\n    image: registry.example.com/tool:${TAG:-dev}\n"
+
+
+@pytest.mark.parametrize(
+    "dockerfile,command,ok",
+    [
+        ("FROM python:3.11\nCOPY src/ /app/src/\n", "[python, /app/src/pkg/run.py]", 1),
+        (
+            "FROM python:3.11\nCOPY src/ /app/src/\n",
+            "[python, /app/src/pkg/gone.py]",
+            0,
+        ),
+        ("FROM python:3.11\nWORKDIR /app\nCOPY . .\n", "[python, src/pkg/run.py]", 1),
+        (
+            "FROM python:3.11\nWORKDIR /srv\nCOPY src/pkg/run.py \\\n  /srv/run.py\n",
+            "[python, run.py]",
+            1,
+        ),
+        ("FROM python:3.11\nWORKDIR /srv\n", "[python, /usr/lib/tool.py]", 1),
+        ('FROM python:3.11\nCOPY ["src", "/opt/src"]\n', "[/opt/src/x.sh]", 0),
+    ],
+)
+def test_command_scripts_are_mapped_through_the_dockerfile(
+    tmp_path, dockerfile, command, ok
+):
+    component = _project(tmp_path, dockerfile, command, COMPOSE)
+    found = check_component(str(component))
+    assert bool(ok) == (found == []), [f.text() for f in found]
+    if not ok:
+        assert _rules(found) == {"component-script"}
+
+
+def test_compose_build_context_decides_where_copy_sources_come_from(tmp_path):
+    # As in the template: the service builds from the repository root.
+    dockerfile = (
+        "FROM python:3.11\nCOPY workflows/components/tool/src/pkg/run.py /a.py\n"
+    )
+    compose = (
+        "services:\n  tool:\n    image: registry.example.com/tool:1.0.0\n"
+        "    build:\n      context: ../..\n"
+        "      dockerfile: workflows/components/tool/Dockerfile\n"
+    )
+    component = _project(tmp_path, dockerfile, "[python, /a.py]", compose)
+    assert check_component(str(component)) == []
+    broken = dockerfile.replace("run.py", "lost.py")
+    (component.parent / "Dockerfile").write_text(broken)
+    assert _rules(check_component(str(component))) == {"component-script"}
+
+
+def test_untagged_image_is_an_error_in_a_project(tmp_path):
+    component = _project(tmp_path, "FROM python:3.11\n", "[python, -c, pass]", COMPOSE)
+    component.write_text(component.read_text().replace("tool:2.0.0", "tool"))
+    found = check_component(str(component))
+    assert [(f.rule, f.level) for f in found] == [("component-image-tag", "error")]
+
+
+def test_unreadable_compose_file_is_reported(tmp_path):
+    component = _project(tmp_path, "FROM python:3.11\n", "[true]", "services: [\n")
+    found = check_component(str(component))
+    assert any(
+        f.rule == "component-compose" and "cannot read" in f.message for f in found
+    )
+
+
+def test_baked_project_components_pass(baked_project):
+    """The template's own components satisfy every rule, project rules included."""
+    paths = sorted(baked_project.glob("workflows/components/*/component.yaml"))
+    assert paths, "the generated project has no components"
+    for path in paths:
+        assert components.is_project_folder(str(path.parent))
+    found = check_components([str(p) for p in paths])
+    assert found == [], "\n".join(f.text() for f in found)
+
+
+# -------------------------------------------------- paths and the command line
+
+
+def test_json_output_and_exit_codes(capsys):
+    bad = str(FIXTURES / "placeholder_undefined.yaml")
+    good = str(FIXTURES / "valid_v1.yaml")
+    assert main(["--format", "json", good, bad]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert {item["path"] for item in report} == {bad}
+    assert {"path", "line", "col", "level", "rule", "message"} <= set(report[0])
+    assert main([good]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_usage_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--format", "xml", "x.yaml"])
+    assert exc.value.code == 2
+    with pytest.raises(SystemExit) as exc:
+        main(["--max-bytes", "0", "x.yaml"])
+    assert exc.value.code == 2
+
+
+def test_max_bytes_is_checked_before_parsing(capsys):
+    path = str(FIXTURES / "valid_v1.yaml")
+    assert main(["--max-bytes", "100", path]) == 1
+    assert "[file-too-large]" in capsys.readouterr().out
+
+
+def test_missing_symlinked_and_spaced_paths(tmp_path, capsys):
+    spaced = tmp_path / "my components" / "a b" / "component.yaml"
+    spaced.parent.mkdir(parents=True)
+    shutil.copy(FIXTURES / "valid_v1.yaml", spaced)
+    link = tmp_path / "link.yaml"
+    link.symlink_to(spaced)
+    broken = tmp_path / "broken.yaml"
+    broken.symlink_to(tmp_path / "nowhere.yaml")
+    missing = tmp_path / "missing.yaml"
+    folder = tmp_path / "my components"
+    assert check_component(str(spaced)) == []
+    assert check_component(str(link)) == []
+    rc = main([str(missing), str(broken), str(folder), str(spaced)])
+    out = capsys.readouterr().out.splitlines()
+    assert rc == 1
+    assert len(out) == 3  # one line each; the good file after them is still checked
+    assert f"{missing}:0:0: error: file not found [file-missing]" in out
+    assert any(
+        line.startswith(f"{broken}:") and "broken symbolic link" in line for line in out
+    )
+    assert any(line.startswith(f"{folder}:") and "directory" in line for line in out)
+
+
+def test_binary_and_non_utf8_files_give_one_line(tmp_path, capsys):
+    binary = tmp_path / "component.yaml"
+    binary.write_bytes(b"name: x\x00\x01\x02")
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes("name: caf\xe9\n".encode("latin-1"))
+    assert main([str(binary), str(latin)]) == 1
+    out = capsys.readouterr().out
+    assert "[binary-file]" in out and "[encoding]" in out
+    assert "Traceback" not in out
+
+
+def test_hook_runs_as_a_console_script_without_traceback(tmp_path):
+    bad = tmp_path / "component.yaml"
+    bad.write_text("name: [unclosed\n")
+    script = Path(sys.executable).with_name("check-components")
+    command = (
+        [str(script)]
+        if script.exists()
+        else [sys.executable, "-m", "precommit_hooks.hooks.check_components"]
+    )
+    result = subprocess.run(
+        [*command, str(bad), str(FIXTURES / "valid_v2.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert result.returncode == 1
+    assert "[yaml-syntax]" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr

@@ -1,0 +1,172 @@
+"""Every hook id is documented in README.md, and each `files` pattern fits its files."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import pytest
+import yaml
+from tests.support.paths import REPO_ROOT
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10 has tomli instead
+    import tomli as tomllib
+
+REPO = REPO_ROOT
+MANIFEST = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+HOOKS = {hook["id"]: hook for hook in MANIFEST}
+README = (REPO / "README.md").read_text()
+
+# What each file hook is meant for, and look-alikes it must leave alone.
+MEANT_FOR = {
+    "check-profiles": (
+        ["profiles.yaml", "profiles.yml", "team/profiles.yaml", "a b/profiles.yaml"],
+        [
+            "profiles.json",
+            "my-profiles.yaml",
+            "profiles.yaml.bak",
+            "profiles/team.yaml",
+            "docs/profiles.md",
+        ],
+    ),
+    "check-components": (
+        [
+            "component.yaml",
+            "component.yml",
+            "workflows/components/lakefs-download-file/component.yaml",
+        ],
+        [
+            "components.yaml",
+            "my_component.yaml",
+            "component.yaml.j2",
+            "component.json",
+            "workflows/components/x/Dockerfile",
+        ],
+    ),
+    "check-pipelines": (
+        [
+            "workflows/iris_pipeline.py",
+            "workflows/sub/train_pipeline.py",
+            "project/workflows/example_pipeline.py",
+        ],
+        [
+            "iris_pipeline.py",
+            "workflows/pipeline_utils.py",
+            "workflows/iris_pipeline.yaml",
+            "src/workflows_pipeline.py",
+            "tests/test_pipeline.py",
+        ],
+    ),
+    "check-tekton": (
+        [
+            ".tekton/triggers.yaml",
+            ".tekton/commit-ci.yml",
+            "sub/.tekton/run-pipeline.yaml",
+            ".tekton/tasks/build.yaml",
+        ],
+        [
+            ".tekton/README.md",
+            "tekton/triggers.yaml",
+            "x.tekton/triggers.yaml",
+            ".github/workflows/ci.yaml",
+            ".tekton/triggers.yaml.orig",
+        ],
+    ),
+}
+
+
+def hooks_section() -> str:
+    start = README.index("\n## Hooks\n")
+    following = re.search(r"\n## ", README[start + 1 :])
+    return README[start : start + 1 + following.start()] if following else README
+
+
+def subsection(hook_id: str) -> str:
+    section = hooks_section()
+    match = re.search(rf"\n### {re.escape(hook_id)}\n(.*?)(?=\n### |\Z)", section, re.S)
+    assert match, f"README.md has no '### {hook_id}' heading under ## Hooks"
+    return match.group(1)
+
+
+def test_manifest_ids_match_console_scripts():
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+    for hook_id, hook in HOOKS.items():
+        assert hook["entry"] in scripts, hook_id
+        assert hook["language"] == "python"
+
+
+@pytest.mark.parametrize("hook_id", sorted(HOOKS))
+def test_every_hook_id_is_documented_under_its_own_heading(hook_id):
+    text = subsection(hook_id)
+    assert len(text.split()) > 60, f"the {hook_id} section says too little"
+    assert "Options" in text, f"the {hook_id} section lists no options"
+    # The .pre-commit-config.yaml lines for an existing repository.
+    assert f"- id: {hook_id}" in text or f"- id: {hook_id}" in hooks_section()
+
+
+def test_config_example_lists_every_hook_with_repo_and_rev():
+    blocks = re.findall(r"```yaml\n(.*?)```", hooks_section(), re.S)
+    configs = [yaml.safe_load(b) for b in blocks if b.lstrip().startswith("repos:")]
+    assert configs, "no .pre-commit-config.yaml example under ## Hooks"
+    (repo,) = configs[0]["repos"]
+    assert repo["repo"].startswith("https://") and repo["rev"]
+    assert {h["id"] for h in repo["hooks"]} == set(HOOKS)
+
+
+def test_every_yaml_example_in_the_section_parses():
+    for block in re.findall(r"```yaml\n(.*?)```", hooks_section(), re.S):
+        yaml.safe_load(block)
+
+
+@pytest.mark.parametrize("hook_id", sorted(MEANT_FOR))
+def test_files_pattern_matches_what_it_is_meant_for(hook_id):
+    pattern = re.compile(HOOKS[hook_id]["files"])
+    meant, not_meant = MEANT_FOR[hook_id]
+    for path in meant:
+        assert pattern.search(path), f"{hook_id} should run on {path}"
+    for path in not_meant:
+        assert not pattern.search(path), f"{hook_id} should not run on {path}"
+
+
+def test_documented_options_exist():
+    """Every --option named in a subsection is accepted by that hook's parser."""
+    import contextlib
+    import importlib
+    import io
+
+    modules = {
+        "check-profiles": "precommit_hooks.hooks.check_profiles",
+        "check-components": "precommit_hooks.hooks.check_components",
+        "check-pipelines": "precommit_hooks.hooks.check_pipelines",
+        "check-tekton": "precommit_hooks.hooks.check_tekton",
+        "model-regression": "precommit_hooks.hooks.model_regression",
+    }
+    for hook_id, module_name in modules.items():
+        module = importlib.import_module(module_name)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), pytest.raises(SystemExit):
+            module.main(["--help"])
+        help_text = out.getvalue()
+        for option in set(re.findall(r"`(--[a-z-]+)", subsection(hook_id))):
+            assert option in help_text, f"{hook_id} documents {option}: not an option"
+
+
+def test_model_regression_manifest_is_a_pre_push_hook():
+    hook = HOOKS["model-regression"]
+    assert hook["stages"] == ["pre-push"]
+    assert hook["pass_filenames"] is False
+    assert hook["always_run"] is True and hook["require_serial"] is True
+
+
+def test_rule_ids_in_the_tekton_table_exist_in_the_code():
+    source = (REPO / "precommit_hooks" / "hooks" / "check_tekton.py").read_text()
+    table = subsection("check-tekton")
+    first_cells = [
+        line.split("|")[1] for line in table.splitlines() if line[:3] == "| `"
+    ]
+    rules = {rule for cell in first_cells for rule in re.findall(r"`([a-z-]+)`", cell)}
+    assert len(rules) >= 12
+    for rule in rules:
+        assert f'"{rule}"' in source, rule
