@@ -519,7 +519,7 @@ def pipeline_input_specs_of(
 
     ``output`` also keeps the compiled pipeline YAML there (written atomically).
     """
-    from precommit_hooks.hooks import check_pipelines as pipelines
+    from precommit_hooks.kfp import compile as pipelines
 
     compiled, found = pipelines.compile_pipeline(path, output=output)
     if compiled is None:

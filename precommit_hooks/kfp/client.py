@@ -67,7 +67,7 @@ def read_params_file(path: str) -> dict[str, Any]:
 
 def package_input_specs(package: str) -> dict[str, dict[str, Any]]:
     """The inputs of a compiled pipeline package, read with the guarded reader."""
-    from precommit_hooks.hooks.check_pipelines import pipeline_input_specs
+    from precommit_hooks.kfp.compile import pipeline_input_specs
 
     try:
         loaded = yamlio.load(
