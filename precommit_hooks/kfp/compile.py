@@ -49,7 +49,7 @@ from precommit_hooks.kfp.compile_findings import DEFAULT_TIMEOUT, Options
 from precommit_hooks.kfp.isolation import Ended, Task, run_tasks
 
 _RESULT_MAX_BYTES = 1 << 20
-_TAIL_CHARS = 300
+_LINE_CHARS = 100  # of each of the last lines a crashed child printed
 
 
 def pipeline_inputs(compiled: dict) -> dict[str, str]:
@@ -212,8 +212,11 @@ def _tail(data: bytes, lines: int = 3) -> str:
     """The last few non-blank lines of a child's output, as one short line."""
     text = data.decode("utf-8", errors="replace")
     kept = [line.strip() for line in text.splitlines() if line.strip()][-lines:]
-    joined = " | ".join(kept)
-    return joined if len(joined) <= _TAIL_CHARS else "..." + joined[-_TAIL_CHARS:]
+    return " | ".join(_short(line) for line in kept)
+
+
+def _short(line: str) -> str:
+    return line if len(line) <= _LINE_CHARS else line[:_LINE_CHARS] + "..."
 
 
 def _outcome(

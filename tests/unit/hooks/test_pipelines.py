@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -24,6 +25,8 @@ from tests.support.paths import FIXTURES, REPO_ROOT
 FIXTURES = FIXTURES / "pipelines"
 HAZARDS = FIXTURES / "hazards"
 GOOD = FIXTURES / "good" / "hello_pipeline.py"
+COMPONENT_REPO = FIXTURES / "component_repo"
+MEMORY_LIMIT = 200 * 1024 * 1024
 # Long enough for kfp's import on a busy 2-core machine; the endless fixture
 # is the only one that reaches it.
 SHORT_TIMEOUT = 20.0
@@ -174,10 +177,28 @@ def test_cwd_relative_paths_explain_the_temporary_directory(hazard_findings):
     assert found == [] and compiled["pipelineInfo"]["name"] == "relative-path"
 
 
-def test_endless_import_is_stopped_by_the_timeout():
-    _, found = compile_pipeline(str(HAZARDS / "endless_pipeline.py"), 1.5)
+def test_endless_import_is_stopped_by_the_timeout(capsys):
+    endless = str(HAZARDS / "endless_pipeline.py")
+    _, found = compile_pipeline(endless, 1.5)
     assert [f.rule for f in found] == ["pipeline-timeout"]
     assert "longer than 1.5 s" in found[0].message
+    # dsp parse-comment compiles through compile_pipeline and has no --timeout.
+    assert "--" not in found[0].message
+    assert main(["--timeout", "1.5", endless]) == 1
+    assert "fix it or raise --timeout [pipeline-timeout]" in capsys.readouterr().out
+
+
+def test_hints_name_an_option_only_where_the_caller_has_it(hazard_findings):
+    two = str(HAZARDS / "two_pipelines_pipeline.py")
+    _, found = compile_pipeline(two, SHORT_TIMEOUT)
+    assert [f.rule for f in found] == ["pipeline-function"]
+    assert "keep one pipeline a file" in found[0].message
+    assert "--" not in found[0].message
+    relative = str(HAZARDS / "relative_path_pipeline.py")
+    _, found = compile_pipeline(relative, SHORT_TIMEOUT)
+    assert "__file__" in found[0].message and "--" not in found[0].message
+    hooked = hazard_findings["relative_path_pipeline.py"][0].message
+    assert "__file__, or use --cwd repo" in hooked
 
 
 def test_syntax_error_gives_line_and_column(tmp_path):
@@ -296,9 +317,23 @@ def test_default_files_pattern_matches_pipeline_files():
     hooks = {hook["id"]: hook for hook in yaml.safe_load(manifest.read_text())}
     pattern = re.compile(hooks["check-pipelines"]["files"])
     assert hooks["check-pipelines"]["require_serial"] is True
-    for path in ("workflows/iris_pipeline.py", "sub/workflows/a/b_pipeline.py"):
+    assert hooks["check-pipelines"]["types"] == ["file"]  # component.yaml too
+    for path in (
+        "workflows/iris_pipeline.py",
+        "sub/workflows/a/b_pipeline.py",
+        "workflows/components/train/component.yaml",
+        "workflows/components/train/src/train.py",
+        "workflows/components/train/src/lib/util.py",
+    ):
         assert pattern.search(path), path
-    for path in ("workflows/pipeline.py", "src/x_pipeline.py", "workflows/x.py"):
+    for path in (
+        "workflows/pipeline.py",
+        "src/x_pipeline.py",
+        "workflows/x.py",
+        "workflows/components/train/Dockerfile",
+        "workflows/components/train/README.md",
+        "src/pkg/model.py",
+    ):
         assert not pattern.search(path), path
 
 
@@ -321,3 +356,93 @@ def test_max_bytes_caps_the_compiled_yaml_read_back(capsys):
     assert main(args) == 1
     out = capsys.readouterr().out
     assert "[pipeline-output]" in out and "over the 100-byte limit" in out
+
+
+@pytest.fixture()
+def component_repo(tmp_path, monkeypatch) -> Path:
+    """A copy of the fixture repository, as the current directory (pre-commit's)."""
+    repo = tmp_path / "repo"
+    shutil.copytree(COMPONENT_REPO, repo)
+    monkeypatch.chdir(repo)
+    return repo
+
+
+def rename_input(component: Path, old: str, new: str) -> None:
+    text = component.read_text()
+    component.write_text(
+        text.replace(f"name: {old}", f"name: {new}").replace(
+            f"inputValue: {old}", f"inputValue: {new}"
+        )
+    )
+
+
+GREET = "workflows/components/greet/component.yaml"
+
+
+def test_a_renamed_component_input_fails_the_pipeline_that_uses_it(component_repo):
+    assert check_pipelines([GREET, "workflows/components/greet/src/greet.py"]) == []
+    rename_input(component_repo / GREET, "who", "person")
+    for changed in (GREET, "workflows/components/greet/src/greet.py"):
+        found = check_pipelines([changed], timeout=SHORT_TIMEOUT)
+        # broken_pipeline.py names no component: it is not compiled.
+        assert [(f.path, f.line, f.rule) for f in found] == [
+            ("workflows/greet_pipeline.py", 16, "pipeline-compile")
+        ]
+        assert 'unexpected keyword argument "who"' in found[0].message
+        assert found[0].message.endswith(f"(compiled because {changed} changed)")
+
+
+def test_a_component_file_no_pipeline_uses_compiles_nothing(component_repo):
+    files = [
+        "workflows/components/unused/component.yaml",
+        # a src/ folder whose component.yaml is gone: nothing builds it
+        "workflows/components/orphan/src/orphan.py",
+    ]
+    assert pipelines.pipelines_to_compile(files) == {}
+    assert check_pipelines(files) == []
+
+
+def test_a_pipeline_given_and_used_is_compiled_once(component_repo):
+    chosen = pipelines.pipelines_to_compile(["workflows/greet_pipeline.py", GREET])
+    assert chosen == {"workflows/greet_pipeline.py": None}
+
+
+def test_kfp_is_imported_once_per_run_not_per_file(tmp_path, monkeypatch):
+    import kfp
+
+    # Each child compiles with the module this process imported (and marked),
+    # so no child pays kfp's import again.
+    monkeypatch.setattr(kfp, "MARKED_BY", os.getpid(), raising=False)
+    path = FIXTURES / "preloaded" / "preloaded_pipeline.py"
+    copies = []
+    for index in range(3):
+        copies.append(tmp_path / f"p{index}_pipeline.py")
+        shutil.copy(path, copies[-1])
+    assert check_pipelines(list(map(str, copies)), timeout=SHORT_TIMEOUT) == []
+    # With --python the child runs compile_child.py and imports kfp itself.
+    _, found = compile_pipeline(str(path), SHORT_TIMEOUT, python=sys.executable)
+    assert [f.rule for f in found] == ["pipeline-import"]
+    assert "kfp was imported for this file alone" in found[0].message
+
+
+def _memory_limit() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
+def test_a_pipeline_that_prints_300_mb_costs_the_hook_little_memory():
+    # 300 MB on stdout and on stderr at import, then os._exit(5); the hook,
+    # kfp imported, runs with 200 MB of address space.
+    loud = str(FIXTURES / "loud" / "loud_pipeline.py")
+    result = subprocess.run(
+        [sys.executable, "-m", "precommit_hooks.hooks.check_pipelines", loud],
+        capture_output=True,
+        text=True,
+        preexec_fn=_memory_limit,
+        timeout=120,
+    )
+    assert (result.returncode, result.stderr) == (1, "")
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1 and len(lines[0]) < 600, lines
+    assert lines[0].startswith(f"{loud}:0:0: error: the compiler process ended ")
+    assert "exit code 5" in lines[0]
+    assert lines[0].endswith("| last words [pipeline-crash]")
