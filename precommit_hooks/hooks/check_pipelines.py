@@ -109,6 +109,18 @@ def pipelines_to_compile(filenames: Sequence[str]) -> dict[str, str | None]:
     return chosen
 
 
+def _explained(found: list[Finding], because: str | None) -> list[Finding]:
+    """Say which component file made the hook compile this pipeline."""
+    if not because:
+        return found
+    return [
+        dataclasses.replace(
+            f, message=f"{f.message} (compiled because {because} " "changed)"
+        )
+        for f in found
+    ]
+
+
 def check_pipelines(
     filenames: Sequence[str],
     *,
@@ -129,16 +141,12 @@ def check_pipelines(
     workers = max(1, min(len(chosen), jobs or min(4, os.cpu_count() or 1)))
     options = Options(timeout, function, python, cwd, max_bytes, option_hints=True)
     by_path: dict[str, list[Finding]] = {}
-    for path, _, found in compile_pipelines(chosen, options, jobs=workers):
-        because = chosen[path]
-        if because:
-            found = [
-                dataclasses.replace(
-                    f, message=f"{f.message} (compiled because " f"{because} changed)"
-                )
-                for f in found
-            ]
-        by_path[path] = found
+    try:
+        for path, _, found in compile_pipelines(chosen, options, jobs=workers):
+            by_path[path] = _explained(found, chosen[path])
+    except Exception as exc:  # noqa: BLE001 - e.g. fork refused: no traceback
+        for path in chosen:
+            by_path.setdefault(path, [internal_error_finding(path, exc)])
     return [f for path in chosen for f in by_path.get(path, [])]
 
 

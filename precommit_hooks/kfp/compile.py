@@ -42,7 +42,7 @@ import tempfile
 from typing import Any, Iterable, Iterator
 
 from precommit_hooks.core.files import write_atomic
-from precommit_hooks.core.findings import Finding, finding
+from precommit_hooks.core.findings import Finding, finding, internal_error_finding
 from precommit_hooks.kfp import compile_child
 from precommit_hooks.kfp.compile_findings import ended_badly, failure, read_back
 from precommit_hooks.kfp.compile_findings import DEFAULT_TIMEOUT, Options
@@ -131,7 +131,10 @@ def compile_pipelines(
             compile_child.preload()  # once here, inherited by every fork
         for ended in run_tasks(tasks, jobs):
             path, folder = ended.task.key
-            compiled, found = _outcome(path, folder, ended, options)
+            try:
+                compiled, found = _outcome(path, folder, ended, options)
+            except Exception as exc:  # noqa: BLE001 - one file, one finding
+                compiled, found = None, [internal_error_finding(path, exc)]
             if compiled is not None and outputs and outputs.get(path):
                 _copy_compiled(os.path.join(folder, "pipeline.yaml"), outputs[path])
             yield path, compiled, found

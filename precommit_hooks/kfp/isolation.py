@@ -88,7 +88,12 @@ def _start(task: Task, selector: selectors.BaseSelector) -> _Child:
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     others = [key.fd for key in selector.get_map().values()] + [out_r, err_r]
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        for fd in (out_r, out_w, err_r, err_w):
+            os.close(fd)
+        raise
     if pid == 0:  # the child: ends in os._exit or exec
         _in_child(task, (out_w, err_w), others)
     os.close(out_w)

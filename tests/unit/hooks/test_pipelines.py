@@ -446,3 +446,14 @@ def test_a_pipeline_that_prints_300_mb_costs_the_hook_little_memory():
     assert lines[0].startswith(f"{loud}:0:0: error: the compiler process ended ")
     assert "exit code 5" in lines[0]
     assert lines[0].endswith("| last words [pipeline-crash]")
+
+
+def test_a_refused_fork_is_a_finding_on_each_file_not_a_traceback(monkeypatch):
+    def no_fork():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    files = [str(GOOD), str(HAZARDS / "no_pipeline_pipeline.py")]
+    found = check_pipelines(files, timeout=SHORT_TIMEOUT)
+    assert [(f.path, f.rule) for f in found] == [(p, "internal-error") for p in files]
+    assert "Resource temporarily unavailable" in found[0].message
