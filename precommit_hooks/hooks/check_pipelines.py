@@ -153,7 +153,9 @@ def check_pipelines(
 def main(argv: Sequence[str] | None = None) -> int:
     """Console entry point of the ``check-pipelines`` hook."""
     parser = hook_parser(
-        "check-pipelines", "Compile KFP pipeline files, each in a fresh subprocess."
+        "check-pipelines",
+        "Compile KFP pipeline files, and the pipelines that use a changed "
+        "component, each in an isolated child.",
     )
     parser.add_argument(
         "--timeout",
