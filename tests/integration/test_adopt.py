@@ -19,14 +19,18 @@ from pathlib import Path
 import pytest
 
 from precommit_hooks.adopt import command as adopt_module
-from precommit_hooks.core import yamlio
-from precommit_hooks.adopt.command import (
+from precommit_hooks.adopt import merge as merge_module
+from precommit_hooks.adopt import plan as plan_module
+from precommit_hooks.adopt import render as render_module
+from precommit_hooks.adopt import transaction
+from precommit_hooks.adopt.merge import (
     MARK,
     MergeError,
     merge_gitignore,
     merge_precommit_config,
-    unified_diff,
 )
+from precommit_hooks.adopt.plan import unified_diff
+from precommit_hooks.core import yamlio
 from precommit_hooks.core.findings import Refusal
 from tests.support.paths import REPO_ROOT
 
@@ -328,7 +332,7 @@ def test_precommit_merge_into_pre_commits_own_sample_config(tmp_path: Path) -> N
     assert len(added) == 4  # black, check-profiles, model-regression, install types
     assert hook_ids(merged)[: len(hook_ids(sample))] == hook_ids(sample)
     assert "    -   id: check-profiles" in merged.splitlines()  # the sample's style
-    assert adopt_module.validate_precommit_config(merged, tmp_path) is None
+    assert merge_module.validate_precommit_config(merged, tmp_path) is None
 
 
 def test_precommit_merge_nothing_missing_returns_the_user_text() -> None:
@@ -819,7 +823,7 @@ def test_answers_the_template_refuses_are_refused_without_a_traceback(
 
 
 def _leftovers(root: Path) -> list[Path]:
-    return [p for p in root.rglob("*") if p.name.endswith(adopt_module._TEMP_SUFFIX)]
+    return [p for p in root.rglob("*") if p.name.endswith(transaction.TEMP_SUFFIX)]
 
 
 def test_a_failing_rename_rolls_everything_back(
@@ -839,7 +843,7 @@ def test_a_failing_rename_rolls_everything_back(
         real_replace(src, dst, *args, **kwargs)
         renamed.append(dst)
 
-    monkeypatch.setattr(adopt_module.os, "replace", failing_replace)
+    monkeypatch.setattr(transaction.os, "replace", failing_replace)
     with pytest.raises(
         Refusal,
         match=r"cannot write \.pre-commit-config\.yaml.*"
@@ -932,7 +936,7 @@ def test_plan_reports_paths_it_must_not_write_as_conflicts(tmp_path: Path) -> No
     (repo / "docs").symlink_to(elsewhere)
     before = tree_state(repo)
 
-    plan = adopt_module.plan_adoption(rendered, repo, tmp_path)
+    plan = plan_module.plan_adoption(rendered, repo, tmp_path)
     reasons = {c["path"]: c["reason"] for c in plan.conflicts}
     assert reasons["src/pkg/__init__.py"] == (
         "src is a file where the template has a folder"
@@ -949,7 +953,7 @@ def test_plan_reports_paths_it_must_not_write_as_conflicts(tmp_path: Path) -> No
     ]
     assert [c.path for c in plan.changes] == ["data/.gitkeep"]
 
-    adopt_module.apply_plan(plan, repo)
+    transaction.apply_plan(plan, repo)
     assert (repo / "data" / ".gitkeep").read_bytes() == b""
     after = tree_state(repo)
     del after["data/.gitkeep"], after["data"]
@@ -966,7 +970,7 @@ def test_gitignore_plan_skips_a_complete_file_and_keeps_a_non_utf8_one(
     (repo / "sub").mkdir()
     (repo / "sub" / ".gitignore").write_bytes(b"caf\xe9/\n")  # Latin-1
 
-    plan = adopt_module.plan_adoption(rendered, repo, tmp_path)
+    plan = plan_module.plan_adoption(rendered, repo, tmp_path)
     assert plan.changes == []
     assert plan.skipped == [
         {"path": ".gitignore", "reason": "already has everything the template adds"}
@@ -983,7 +987,7 @@ def test_a_merge_pre_commit_rejects_becomes_a_conflict(tmp_path: Path) -> None:
     _write(rendered, {".pre-commit-config.yaml": TEMPLATE_PRECOMMIT})
     _write(repo, {".pre-commit-config.yaml": user})  # no rev: pre-commit refuses
 
-    plan = adopt_module.plan_adoption(rendered, repo, tmp_path)
+    plan = plan_module.plan_adoption(rendered, repo, tmp_path)
     assert plan.changes == []
     (conflict,) = plan.conflicts
     assert "pre-commit validate-config rejects the merge" in conflict["reason"]
@@ -997,19 +1001,19 @@ def test_default_template_is_the_source_checkout(
     (checkout / "precommit_hooks" / "adopt").mkdir(parents=True)
     (checkout / "cookiecutter.json").write_text("{}\n")
     monkeypatch.setattr(
-        adopt_module,
+        render_module,
         "__file__",
-        str(checkout / "precommit_hooks" / "adopt" / "command.py"),
+        str(checkout / "precommit_hooks" / "adopt" / "render.py"),
     )
     monkeypatch.setattr(
-        adopt_module,
+        render_module,
         "_installed_from",
         lambda: {"url": checkout.as_uri(), "dir_info": {"editable": True}},
     )
     with pytest.raises(Refusal, match="pass --template PATH_OR_URL"):
-        adopt_module.default_template()  # not a git repository: cruft could not clone
+        render_module.default_template()  # not a git repository: cruft could not clone
     git(checkout, "init", "-q")
-    assert adopt_module.default_template() == (str(checkout.resolve()), None)
+    assert render_module.default_template() == (str(checkout.resolve()), None)
 
 
 def test_default_template_is_the_git_url_pip_installed_from(
@@ -1023,23 +1027,23 @@ def test_default_template_is_the_git_url_pip_installed_from(
             "requested_revision": "v0.2.0",
         },
     }
-    monkeypatch.setattr(adopt_module, "_installed_from", lambda: record)
-    assert adopt_module.default_template() == (record["url"], "v0.2.0")
+    monkeypatch.setattr(render_module, "_installed_from", lambda: record)
+    assert render_module.default_template() == (record["url"], "v0.2.0")
     del record["vcs_info"]["requested_revision"]
-    assert adopt_module.default_template() == (record["url"], "a" * 40)
+    assert render_module.default_template() == (record["url"], "a" * 40)
 
 
 def test_subfolder_notes_name_what_only_works_at_the_top(tmp_path: Path) -> None:
     sub = tmp_path / "ml" / "iris"
     sub.mkdir(parents=True)
     git(tmp_path, "init", "-q")
-    plan = adopt_module.Plan(
+    plan = plan_module.Plan(
         changes=[
-            adopt_module.Change(".github/workflows/ci.yml", b""),
-            adopt_module.Change(".pre-commit-config.yaml", b""),
+            transaction.Change(".github/workflows/ci.yml", b""),
+            transaction.Change(".pre-commit-config.yaml", b""),
         ]
     )
-    notes = adopt_module._subfolder_notes(plan, sub.resolve())
+    notes = adopt_module.subfolder_notes(plan, sub.resolve())
     top = tmp_path.resolve()
     assert notes == [
         f"pre-commit reads only {top}/.pre-commit-config.yaml: copy the hooks of "
@@ -1048,4 +1052,4 @@ def test_subfolder_notes_name_what_only_works_at_the_top(tmp_path: Path) -> None
         f"GitHub runs workflows only from {top}/.github/workflows: move the added "
         "ones there and set their working-directory to ml/iris",
     ]
-    assert adopt_module._subfolder_notes(plan, top) == []
+    assert adopt_module.subfolder_notes(plan, top) == []
