@@ -148,11 +148,47 @@ def parse_email(text: str) -> str:
     return f"{address.username}@{domain.lower()}"
 
 
+def script_of(char: str) -> str:
+    """The script of a letter, from its Unicode name ("CYRILLIC SMALL LETTER A")."""
+    name = unicodedata.name(char, "")
+    return name.split(" ", 1)[0] if name else "UNKNOWN"
+
+
+def check_lookalikes(name: str, value: str) -> str:
+    """Refuse text that NFKC changes, or a part that mixes scripts.
+
+    An address must read as what it is: a Cyrillic 'а' inside a Latin name
+    looks the same and is another person. Each part (the name before '@' and
+    every domain label) may use one script; digits and punctuation are neutral.
+    """
+    normal = unicodedata.normalize("NFKC", value)
+    if normal != value:
+        return (
+            f"{name} {value!r} has characters Unicode writes differently (NFKC):"
+            f" type it as {normal!r}"
+        )
+    for part in re.split(r"[@.]", value):
+        scripts: dict[str, str] = {}
+        for char in part:
+            if unicodedata.category(char).startswith("L"):
+                scripts.setdefault(script_of(char), char)
+        if len(scripts) > 1:
+            shown = ", ".join(
+                f"{script.title()} {char!r} (U+{ord(char):04X})"
+                for script, char in scripts.items()
+            )
+            return (
+                f"{name} {value!r} mixes scripts in {part!r} ({shown}), a look-alike"
+                " of another address: type it in one script"
+            )
+    return ""
+
+
 def check_email(name: str, value: object) -> str:
     """One email address, parsed by the standard library's RFC 5322 parser."""
     if not isinstance(value, str) or not parse_email(value):
         return f"{name} {value!r} is not an email address: answer like ada@example.com"
-    return ""
+    return check_lookalikes(name, value)
 
 
 def split_emails(value: str) -> list[str]:
@@ -192,6 +228,10 @@ def check_members(admins: object, contributors: object) -> list[str]:
                     " separate entries with commas, each an email with an optional"
                     " GitHub login: ada@example.com:ada-gh, bob@example.com"
                 )
+                continue
+            lookalike = check_lookalikes(f"{role} entry", email)
+            if lookalike:
+                problems.append(lookalike)
                 continue
             if login is not None and not check_github_login(login):
                 problems.append(
@@ -255,6 +295,18 @@ def check_hooks_repo(value: object) -> str:
             " answer with its URL, like https://github.com/org/dsp-template"
         )
     return ""
+
+
+def check_hooks_rev(value: object) -> str:
+    """A tag or commit; empty when the template was not a git checkout."""
+    if value == "":
+        return (
+            "hooks_rev is empty: the template is not a git checkout, so its commit is"
+            " unknown; answer hooks_repo and hooks_rev (a tag or commit of it)"
+        )
+    return check_pattern(
+        "hooks_rev", value, GIT_REF, "answer with a tag or commit, like v0.1.0"
+    )
 
 
 def derived_package_name(slug: str) -> str:
@@ -322,12 +374,7 @@ def check_answers(answers: dict) -> list[str]:
             )
         ),
         check_hooks_repo(answers.get("hooks_repo")),
-        check_pattern(
-            "hooks_rev",
-            answers.get("hooks_rev"),
-            GIT_REF,
-            "answer with a tag or commit, like v0.1.0",
-        ),
+        check_hooks_rev(answers.get("hooks_rev")),
     ]
     return [problem for problem in problems if problem]
 
