@@ -186,9 +186,12 @@ def check_lookalikes(name: str, value: str) -> str:
 
 def check_email(name: str, value: object) -> str:
     """One email address, parsed by the standard library's RFC 5322 parser."""
-    if not isinstance(value, str) or not parse_email(value):
-        return f"{name} {value!r} is not an email address: answer like ada@example.com"
-    return check_lookalikes(name, value)
+    lookalike = check_lookalikes(name, value) if isinstance(value, str) else ""
+    if lookalike or not isinstance(value, str) or not parse_email(value):
+        return lookalike or (
+            f"{name} {value!r} is not an email address: answer like ada@example.com"
+        )
+    return ""
 
 
 def split_emails(value: str) -> list[str]:
@@ -221,6 +224,10 @@ def check_members(admins: object, contributors: object) -> list[str]:
     for role, value in (("admins", admins), ("contributors", contributors)):
         for item in split_emails(value):
             email, login = split_member(item)
+            lookalike = check_lookalikes(f"{role} entry", email)
+            if lookalike:
+                problems.append(lookalike)
+                continue
             normalised = parse_email(email)
             if not normalised:
                 problems.append(
@@ -228,10 +235,6 @@ def check_members(admins: object, contributors: object) -> list[str]:
                     " separate entries with commas, each an email with an optional"
                     " GitHub login: ada@example.com:ada-gh, bob@example.com"
                 )
-                continue
-            lookalike = check_lookalikes(f"{role} entry", email)
-            if lookalike:
-                problems.append(lookalike)
                 continue
             if login is not None and not check_github_login(login):
                 problems.append(

@@ -90,9 +90,10 @@ def commit_all(repo: Path, message: str) -> None:
 
 
 def dsp_adopt(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run the real ``dsp adopt`` command line."""
+    """Run the real ``dsp adopt`` command line (JSON output unless asked)."""
+    fmt = [] if any(a.startswith("--format") for a in args) else ["--format=json"]
     return subprocess.run(
-        [sys.executable, "-m", "precommit_hooks.cli", "adopt", *args],
+        [sys.executable, "-m", "precommit_hooks.cli", "adopt", *fmt, *args],
         capture_output=True,
         text=True,
         check=False,
@@ -199,7 +200,8 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """
     repo = tmp_path_factory.mktemp("template") / "dsp-template"
     repo.mkdir()
-    shutil.copy2(REPO_ROOT / "cookiecutter.json", repo / "cookiecutter.json")
+    for name in ("cookiecutter.json", "local_extensions.py"):
+        shutil.copy2(REPO_ROOT / name, repo / name)
     for folder in ("hooks", SLUG_DIR):
         shutil.copytree(
             REPO_ROOT / folder,
@@ -1053,3 +1055,165 @@ def test_subfolder_notes_name_what_only_works_at_the_top(tmp_path: Path) -> None
         "ones there and set their working-directory to ml/iris",
     ]
     assert adopt_module.subfolder_notes(plan, top) == []
+
+
+# --------------------------------------------------------------------------
+# readable output, answers as data, nested repositories, large files
+# --------------------------------------------------------------------------
+
+
+def test_the_default_output_is_a_readable_summary_with_next_steps(
+    python_package: tuple[Path, dict[str, bytes]], template_repo: Path
+) -> None:
+    repo, _files = python_package
+    done = dsp_adopt("--no-input", "--template", str(template_repo), str(repo))
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert out.startswith(f"dsp adopt {repo.resolve()}: template ")
+    assert "\nadded (" in out and "  profiles.yaml\n" in out
+    assert "\nmerged (your text kept, these added) (" in out
+    assert "  .gitignore: " in out
+    assert "\nconflicts (kept as you wrote them) (" in out
+    assert "  README.md: exists and differs from the template" in out
+    assert "`git apply`" in out
+    assert "\nnext steps:\n  1. review the change: git status && git diff" in out
+    # The example's code and tests stay out; the package is the repository's own.
+    assert "src/acme_tools/data.py" not in out and "tests/test_train.py" not in out
+    makefile = (repo / "Makefile").read_text()
+    assert "acme_tools" in makefile
+    assert not (repo / "src" / "acme_tools" / "train.py").exists()
+
+
+def test_with_example_brings_the_example_code(
+    python_package: tuple[Path, dict[str, bytes]], template_repo: Path
+) -> None:
+    repo, _files = python_package
+    done = dsp_adopt(
+        "--no-input", "--with-example", "--template", str(template_repo), str(repo)
+    )
+    assert done.returncode == 0, done.stderr
+    added = json.loads(done.stdout)["added"]
+    assert "src/acme_tools/train.py" in added and "tests/test_train.py" in added
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (
+            ["--extra-context", "description={{ cycler.__init__.__globals__ }}"],
+            "description",
+        ),
+        (["--extra-context", "project_name={% set x = 1 %}"], "project_name"),
+        (["--extra-context", "author_name={# c #}"], "author_name"),
+    ],
+)
+def test_template_markers_in_answers_are_refused_before_rendering(
+    python_package: tuple[Path, dict[str, bytes]],
+    template_repo: Path,
+    tmp_path: Path,
+    args: list[str],
+    named: str,
+) -> None:
+    repo, _files = python_package
+    before = tree_state(repo)
+    done = dsp_adopt(
+        "--no-input", "--dry-run", *args, "--template", str(template_repo), str(repo)
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    line = done.stderr.strip()
+    assert (
+        line.count("\n") == 0 and f"answer {named} contains the template marker" in line
+    )
+    assert "Traceback" not in done.stderr
+    assert tree_state(repo) == before
+
+
+def test_a_config_files_default_context_is_checked_too(
+    python_package: tuple[Path, dict[str, bytes]], template_repo: Path, tmp_path: Path
+) -> None:
+    repo, _files = python_package
+    proof = tmp_path / "ran"
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        'default_context:\n  project_name: "{{ cycler.__init__.__globals__.os'
+        f".system('touch {proof}') }}}}\"\n"
+    )
+    done = dsp_adopt(
+        "--no-input",
+        "--dry-run",
+        "--config-file",
+        str(config),
+        "--template",
+        str(template_repo),
+        str(repo),
+    )
+    assert done.returncode == 1
+    assert f"--config-file {config} answer project_name contains" in done.stderr
+    assert not proof.exists()
+
+
+def test_submodules_and_nested_repositories_are_conflicts_never_written(
+    tmp_path: Path,
+) -> None:
+    rendered, repo = tmp_path / "rendered", tmp_path / "repo"
+    for rel in ("vendor/lib/README.md", "workflows/x.py", "top.txt"):
+        (rendered / rel).parent.mkdir(parents=True, exist_ok=True)
+        (rendered / rel).write_text("template\n")
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    (repo / "workflows").mkdir()
+    git(repo / "workflows", "init", "-q")  # a nested repository
+    (repo / "vendor" / "lib").mkdir(parents=True)
+    # A submodule that is not checked out: only the index knows it.
+    sha = "a" * 40
+    git(repo, "update-index", "--add", "--cacheinfo", f"160000,{sha},vendor/lib")
+    plan = plan_module.plan_adoption(rendered, repo, tmp_path)
+    reasons = {c["path"]: c["reason"] for c in plan.conflicts}
+    assert reasons["vendor/lib/README.md"].startswith(
+        "vendor/lib is a git submodule or nested repository"
+    )
+    assert reasons["workflows/x.py"].startswith("workflows is a git submodule")
+    assert [c.path for c in plan.changes] == ["top.txt"]
+
+
+def test_a_large_conflicting_file_is_compared_without_reading_it_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rendered, repo = tmp_path / "rendered", tmp_path / "repo"
+    rendered.mkdir()
+    repo.mkdir()
+    (rendered / ".gitignore").write_text("a/\n")
+    (rendered / "same.bin").write_bytes(b"x" * 100)
+    (repo / "same.bin").write_bytes(b"x" * 100)
+    monkeypatch.setattr(plan_module, "MAX_READ_BYTES", 50)
+    with open(repo / ".gitignore", "wb") as big:
+        big.truncate(1000)  # sparse: larger than the cap
+    real_read_bytes = Path.read_bytes
+
+    def guarded(path: Path) -> bytes:
+        assert path.parent != repo, f"read {path} whole"
+        return real_read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", guarded)
+    plan = plan_module.plan_adoption(rendered, repo, tmp_path)
+    (conflict,) = plan.conflicts
+    assert conflict["path"] == ".gitignore" and "no diff shown" in conflict["reason"]
+    assert plan.skipped == [{"path": "same.bin", "reason": "identical to the template"}]
+
+
+def test_a_configured_hook_repository_gets_no_second_entry() -> None:
+    user = (
+        "repos:\n- repo: https://github.com/pre-commit/pre-commit-hooks.git\n"
+        "  rev: v4.0.0\n  hooks:\n  - id: trailing-whitespace\n"
+    )
+    template = (
+        "repos:\n- repo: https://github.com/pre-commit/pre-commit-hooks\n"
+        "  rev: v6.0.0\n  hooks:\n  - id: trailing-whitespace\n"
+        "  - id: check-yaml\n"
+    )
+    merged, added, notes = merge_precommit_config(user, template)
+    assert merged == user and added == []
+    (note,) = notes
+    assert "you already use https://github.com/pre-commit/pre-commit-hooks" in note
+    assert "check-yaml" in note
