@@ -1066,7 +1066,13 @@ def test_the_default_output_is_a_readable_summary_with_next_steps(
     python_package: tuple[Path, dict[str, bytes]], template_repo: Path
 ) -> None:
     repo, _files = python_package
-    done = dsp_adopt("--no-input", "--template", str(template_repo), str(repo))
+    done = subprocess.run(  # the default format, as a user runs it
+        [sys.executable, "-m", "precommit_hooks.cli", "adopt", "--no-input"]
+        + ["--template", str(template_repo), str(repo)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert out.startswith(f"dsp adopt {repo.resolve()}: template ")
