@@ -464,7 +464,13 @@ def test_adopt_python_package_keeps_every_byte_and_cruft_updates_it(
 
     # The template's files are all there: the new ones exactly as cookiecutter
     # renders them, the differing ones reported as conflicts with a diff.
-    reference = rendered_files(render(own_template, tmp_path / "ref", **answers))
+    reference = {
+        rel: content
+        for rel, content in rendered_files(
+            render(own_template, tmp_path / "ref", **answers)
+        ).items()
+        if not plan_module.is_example(rel, "acme_tools")  # only with --with-example
+    }
     for rel, content in reference.items():
         assert (repo / rel).is_file(), rel
         if rel not in before:
@@ -479,7 +485,8 @@ def test_adopt_python_package_keeps_every_byte_and_cruft_updates_it(
     }
     assert set(conflicts) == expected_conflicts
     assert "pyproject.toml" in conflicts  # the user's own, kept
-    assert "src/acme_tools/__init__.py" in conflicts
+    # The repository's package is left alone: the example's code is not brought.
+    assert not [rel for rel in result["added"] if rel.startswith(("src/", "tests/"))]
     assert result["added"] == sorted(
         [rel for rel in reference if rel not in before] + [".cruft.json"]
     )
@@ -600,7 +607,9 @@ def test_adopt_an_older_template_release_with_answers_from_a_config_file(
     state = json.loads((repo / ".cruft.json").read_text())
     assert (state["checkout"], state["commit"]) == ("v1", released)
     assert state["context"]["cookiecutter"]["project_name"] == "From Config"
-    assert (repo / "src" / "from_config" / "__init__.py").is_file()
+    # Wired to the repository's own package; the example's code stays out.
+    assert state["context"]["cookiecutter"]["package_name"] == "acme_tools"
+    assert not (repo / "src" / "from_config").exists()
     assert not (repo / "docs" / "ADOPTED.md").exists()  # not in v1
 
     commit_all(repo, "adopt the dsp template v1")
@@ -870,7 +879,8 @@ def _immutable(path: Path, on: bool) -> bool:
 @pytest.mark.parametrize(
     ("locked", "failing"),
     [
-        ("src", "src/"),  # a folder the template adds a package to
+        # a package folder the example (--with-example) adds modules to
+        ("src/acme_tools", "src/acme_tools/"),
         (".gitignore", ".gitignore"),  # a file the adoption merges
     ],
 )
@@ -891,7 +901,9 @@ def test_a_path_the_process_cannot_write_leaves_the_repository_as_it_was(
     before = tree_state(repo)
     assert _immutable(repo / locked, True)
     try:
-        done = dsp_adopt("--no-input", "--template", str(template_repo), str(repo))
+        done = dsp_adopt(  # the example writes into src/
+            "--no-input", "--with-example", "--template", str(template_repo), str(repo)
+        )
     finally:
         _immutable(repo / locked, False)
     assert done.returncode == 1, done.stdout
