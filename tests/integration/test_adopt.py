@@ -1235,3 +1235,81 @@ def test_a_configured_hook_repository_gets_no_second_entry() -> None:
     (note,) = notes
     assert "you already use https://github.com/pre-commit/pre-commit-hooks" in note
     assert "check-yaml" in note
+
+
+# --------------------------------------------------------------------------
+# after adoption, the repository's own gates and our hooks pass
+# --------------------------------------------------------------------------
+
+SHOP = {
+    "pyproject.toml": (
+        '[project]\nname = "shop"\nversion = "0.1.0"\nrequires-python = ">=3.10"\n\n'
+        '[tool.pytest.ini_options]\npythonpath = ["src"]\n'
+    ),
+    "src/shop/__init__.py": '"""Shop."""\n',
+    "src/shop/prices.py": (
+        'def total(prices):\n    """The sum of the prices."""\n    return sum(prices)\n'
+    ),
+    "tests/test_prices.py": (
+        "from shop.prices import total\n\n\n"
+        "def test_total():\n    assert total([1, 2]) == 3\n"
+    ),
+}
+
+
+def test_after_adoption_own_tests_lint_and_our_hooks_pass(tmp_path: Path) -> None:
+    from tests.support.gitrepos import snapshot_working_tree
+
+    template = tmp_path / "dsp-template"
+    template.mkdir()
+    sha = snapshot_working_tree(template)  # the whole repository: hooks included
+    repo = tmp_path / "shop"
+    for rel, text in SHOP.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text)
+    git(repo, "init", "-q", "-b", "main")
+    commit_all(repo, "shop")
+
+    done = dsp_adopt("--no-input", "--template", str(template), str(repo))
+    assert done.returncode == 0, done.stderr
+    assert not [p for p in json.loads(done.stdout)["added"] if p.startswith("src/")]
+    commit_all(repo, "adopt")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV"))}
+    for target in ("test", "lint"):
+        gate = subprocess.run(
+            ["make", "--no-print-directory", target, f"PYTHON={sys.executable}"],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert gate.returncode == 0, f"make {target}:\n{gate.stdout}{gate.stderr}"
+
+    config = yamlio.parse((repo / ".pre-commit-config.yaml").read_text()).documents
+    ours = [r for r in config[0]["repos"] if r["repo"] == str(template)]
+    assert [(r["repo"], r["rev"]) for r in ours] == [(str(template), sha)]
+    # The third-party hook repositories are unreachable here: run ours only.
+    only_ours = tmp_path / "ours.yaml"
+    only_ours.write_text(
+        f"repos:\n- repo: {template}\n  rev: {sha}\n  hooks:\n"
+        + "".join(f"  - id: {h['id']}\n" for h in ours[0]["hooks"])
+    )
+    env["PRE_COMMIT_HOME"] = str(tmp_path / "pre-commit-home")
+    hooks = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pre_commit",
+            "run",
+            "--all-files",
+            "-c",
+            str(only_ours),
+        ],
+        cwd=repo,
+        env={**env, **GIT_ENV},
+        capture_output=True,
+        text=True,
+    )
+    assert hooks.returncode == 0, hooks.stdout + hooks.stderr
+    assert "check profiles.yaml" in hooks.stdout and "Failed" not in hooks.stdout
+    assert git(repo, "status", "--porcelain") == ""
