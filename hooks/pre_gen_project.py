@@ -155,27 +155,19 @@ def script_of(char: str) -> str:
 
 
 def check_lookalikes(name: str, value: str) -> str:
-    """Refuse text that NFKC changes, or a part that mixes scripts.
+    """Refuse text NFKC changes, or a part (name, domain label) mixing scripts.
 
-    An address must read as what it is: a Cyrillic 'а' inside a Latin name
-    looks the same and is another person. Each part (the name before '@' and
-    every domain label) may use one script; digits and punctuation are neutral.
+    A Cyrillic 'а' inside a Latin name looks the same and is another address.
     """
     normal = unicodedata.normalize("NFKC", value)
     if normal != value:
-        return (
-            f"{name} {value!r} has characters Unicode writes differently (NFKC):"
-            f" type it as {normal!r}"
-        )
+        return f"{name} {value!r} is not in NFKC form: type it as {normal!r}"
     for part in re.split(r"[@.]", value):
-        scripts: dict[str, str] = {}
-        for char in part:
-            if unicodedata.category(char).startswith("L"):
-                scripts.setdefault(script_of(char), char)
+        letters = [c for c in part if unicodedata.category(c).startswith("L")]
+        scripts = {script_of(c): c for c in reversed(letters)}  # first of each
         if len(scripts) > 1:
             shown = ", ".join(
-                f"{script.title()} {char!r} (U+{ord(char):04X})"
-                for script, char in scripts.items()
+                f"{s.title()} {c!r} (U+{ord(c):04X})" for s, c in scripts.items()
             )
             return (
                 f"{name} {value!r} mixes scripts in {part!r} ({shown}), a look-alike"

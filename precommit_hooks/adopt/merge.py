@@ -180,6 +180,49 @@ def _repo_key(url: Any) -> str:
     return text[:-4] if text.endswith(".git") else text
 
 
+def _settings_additions(
+    user: yamlio.PosDict,
+    template: yamlio.PosDict,
+    round_trip: Any,
+    added: list[str],
+    notes: list[str],
+) -> dict[str, Any]:
+    """The template's top-level settings the user lacks and may safely get.
+
+    Appends to ``added`` what is added and to ``notes`` what is only suggested.
+    """
+    new_keys: dict[str, Any] = {}
+    for key in template:
+        if key == "repos" or key in user:
+            continue
+        fits = key in _SETTINGS_ADDED and (
+            # default_stages keeps the user's hooks at commit time only when
+            # the install types are new too; otherwise it would change them.
+            key != "default_stages"
+            or "default_install_hook_types" not in user
+        )
+        if fits:
+            new_keys[key] = _without_comments(round_trip[key])
+            added.append(f"setting {key}")
+        else:
+            notes.append(
+                f"{PRECOMMIT_CONFIG}: the template's setting {key} was not added "
+                "(it would change how your own hooks run); add it by hand if wanted"
+            )
+    types = user.get("default_install_hook_types")
+    if isinstance(types, list):
+        lacking = [
+            t for t in template.get("default_install_hook_types", []) if t not in types
+        ]
+        if lacking:
+            notes.append(
+                f"{PRECOMMIT_CONFIG}: add {', '.join(lacking)} to your "
+                "default_install_hook_types so the template's hooks of that stage "
+                "are installed"
+            )
+    return new_keys
+
+
 def _template_additions(
     user: yamlio.PosDict, template: yamlio.PosDict, template_text: str
 ) -> tuple[list[Any], dict[str, Any], list[str], list[str]]:
@@ -220,35 +263,7 @@ def _template_additions(
         added += [
             f"hook {repo['hooks'][i]['id']} ({repo.get('repo')})" for i in missing
         ]
-    new_keys: dict[str, Any] = {}
-    for key in template:
-        if key == "repos" or key in user:
-            continue
-        fits = key in _SETTINGS_ADDED and (
-            # default_stages keeps the user's hooks at commit time only when
-            # the install types are new too; otherwise it would change them.
-            key != "default_stages"
-            or "default_install_hook_types" not in user
-        )
-        if fits:
-            new_keys[key] = _without_comments(round_trip[key])
-            added.append(f"setting {key}")
-        else:
-            notes.append(
-                f"{PRECOMMIT_CONFIG}: the template's setting {key} was not added "
-                "(it would change how your own hooks run); add it by hand if wanted"
-            )
-    types = user.get("default_install_hook_types")
-    if isinstance(types, list):
-        lacking = [
-            t for t in template.get("default_install_hook_types", []) if t not in types
-        ]
-        if lacking:
-            notes.append(
-                f"{PRECOMMIT_CONFIG}: add {', '.join(lacking)} to your "
-                "default_install_hook_types so the template's hooks of that stage "
-                "are installed"
-            )
+    new_keys = _settings_additions(user, template, round_trip, added, notes)
     return new_repos, new_keys, added, notes
 
 
@@ -280,23 +295,7 @@ def merge_precommit_config(
     insert_at = len(lines)
     block = ""
     if new_repos:
-        if not repos:
-            raise MergeError(f"your {PRECOMMIT_CONFIG} has an empty repos list")
-        dash_line, dash_col = repos.pos
-        if lines[dash_line - 1][dash_col - 1 : dash_col] != "-":
-            raise MergeError(
-                f"your {PRECOMMIT_CONFIG} writes repos as a [flow] list; "
-                "only a block list (- repo: ...) can be appended to"
-            )
-        key_col = repos.pos_of(0)[1]
-        dash = " " * (dash_col - 1)
-        first = dash + "-" + " " * (key_col - dash_col - 1)
-        rest = " " * (key_col - 1)
-        block = f"{dash}# {MARK}{nl}"
-        for entry in new_repos:
-            dumped = _dump_yaml(entry, _hooks_indent(repos)).splitlines()
-            block += first + dumped[0] + nl
-            block += "".join((rest + line if line else "") + nl for line in dumped[1:])
+        block = _repos_block(lines, repos, new_repos, nl)
         insert_at = _repos_end_line(lines, user)
     tail = ""
     if new_keys:
@@ -312,7 +311,36 @@ def merge_precommit_config(
         if not merged.endswith("\n"):
             merged += nl
         merged += tail
+    _check_meaning(merged, user, new_repos, new_keys)
+    return merged, added, notes
 
+
+def _repos_block(lines: list[str], repos: Any, new_repos: list[Any], nl: str) -> str:
+    """The new ``repos`` entries, indented like the user's block list."""
+    if not repos:
+        raise MergeError(f"your {PRECOMMIT_CONFIG} has an empty repos list")
+    dash_line, dash_col = repos.pos
+    if lines[dash_line - 1][dash_col - 1 : dash_col] != "-":
+        raise MergeError(
+            f"your {PRECOMMIT_CONFIG} writes repos as a [flow] list; "
+            "only a block list (- repo: ...) can be appended to"
+        )
+    key_col = repos.pos_of(0)[1]
+    dash = " " * (dash_col - 1)
+    first = dash + "-" + " " * (key_col - dash_col - 1)
+    rest = " " * (key_col - 1)
+    block = f"{dash}# {MARK}{nl}"
+    for entry in new_repos:
+        dumped = _dump_yaml(entry, _hooks_indent(repos)).splitlines()
+        block += first + dumped[0] + nl
+        block += "".join((rest + line if line else "") + nl for line in dumped[1:])
+    return block
+
+
+def _check_meaning(
+    merged: str, user: yamlio.PosDict, new_repos: list[Any], new_keys: dict
+) -> None:
+    """The merged text must mean the user's entries plus exactly the additions."""
     expected = _plain(user)
     expected["repos"] = expected["repos"] + _plain(new_repos)
     expected.update(_plain(new_keys))
@@ -322,7 +350,6 @@ def merge_precommit_config(
         raise MergeError(f"appending would break the file ({exc})") from None
     if got != expected:
         raise MergeError("appending would change the meaning of your entries")
-    return merged, added, notes
 
 
 def validate_precommit_config(text: str, workdir: Path) -> str | None:

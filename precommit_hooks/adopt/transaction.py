@@ -45,6 +45,18 @@ def _side_name(target: Path, role: str) -> Path:
     )
 
 
+def _make_parents(target: Path, created_dirs: list[Path]) -> None:
+    """Create the missing folders above ``target``, recording each for undo."""
+    missing = []
+    parent = target.parent
+    while not parent.exists():
+        missing.append(parent)
+        parent = parent.parent
+    for folder in reversed(missing):
+        folder.mkdir()
+        created_dirs.append(folder)
+
+
 def apply_plan(plan: "Plan", repo_dir: Path) -> None:
     """Write every change, or none: stage, then rename; undo on any failure.
 
@@ -67,14 +79,7 @@ def apply_plan(plan: "Plan", repo_dir: Path) -> None:
         for change in order:
             current = change.path
             target = repo_dir / change.path
-            missing = []
-            parent = target.parent
-            while not parent.exists():
-                missing.append(parent)
-                parent = parent.parent
-            for folder in reversed(missing):
-                folder.mkdir()
-                created_dirs.append(folder)
+            _make_parents(target, created_dirs)
             temp = _side_name(target, "new")
             backup = None
             with open(temp, "xb") as handle:
