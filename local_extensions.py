@@ -16,6 +16,7 @@ dependency); no answer is ever evaluated here.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tempfile
@@ -71,9 +72,10 @@ def is_tool_clone(folder: Path) -> bool:
     """True for a clone cookiecutter or cruft made of a template URL."""
     if any(root in folder.parents for root in _clone_roots()):
         return True
-    # cruft clones into a fresh tempfile.TemporaryDirectory() (tmpXXXXXXXX).
+    # cruft clones into a fresh tempfile.TemporaryDirectory(): tmp + 8 of
+    # [a-z0-9_] (mktemp's tmp.XXXXXXXXXX, a user's own folder, does not match).
     temp = Path(tempfile.gettempdir()).resolve()
-    return folder.parent == temp and folder.name.startswith("tmp")
+    return folder.parent == temp and bool(re.fullmatch(r"tmp[a-z0-9_]{8}", folder.name))
 
 
 def template_repo(folder: Path | None = None) -> str:

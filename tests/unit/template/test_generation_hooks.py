@@ -212,7 +212,8 @@ def test_next_steps_name_the_project_and_mention_tekton_only_when_used(
     answers = {"project_slug": "iris", "use_tekton": False, "use_github_actions": True}
     assert post_gen.main(answers, project_dir=tmp_path) == 0
     out = capsys.readouterr().out
-    assert "cd iris" in out and "make test" in out and ".tekton" not in out
+    assert f"cd {tmp_path.resolve()}\n" in out  # the full path: --output-dir
+    assert "make test" in out and ".tekton" not in out
     assert ".tekton/README.md" in post_gen.next_steps({**answers, "use_tekton": True})
 
 

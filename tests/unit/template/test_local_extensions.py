@@ -66,3 +66,17 @@ def test_dsp_requirement_is_a_pip_requirement(repo: str, expected: str) -> None:
     from packaging.requirements import Requirement
 
     assert Requirement(expected).url == expected.split(" @ ", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("name", "tool"),
+    [("tmpab3_x9zq", True), ("tmp.FFjZA68L3q", False), ("template", False)],
+)
+def test_only_crufts_temporary_clone_counts_as_a_tool_clone(
+    name: str, tool: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    monkeypatch.setattr(extensions, "_clone_roots", lambda: [])
+    folder = Path(tempfile.gettempdir()).resolve() / name  # `mktemp -d` is a user's
+    assert extensions.is_tool_clone(folder) is tool
