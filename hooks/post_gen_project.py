@@ -37,7 +37,7 @@ def next_steps(answers: dict, project_dir: Path | None = None) -> str:
         f"Created {where}. Next steps:",
         f"  cd {where}",
         "  git init -b main && git add -A",
-        "  make install      # .venv with the project and its dev tools, git hooks",
+        "  make install      # .venv with the project, its dev tools, dsp, git hooks",
         "  make test         # unit and model tests, branch coverage 100%",
         "  make train        # trains the iris model into artifacts/",
         "  make pipeline     # compiles the Kubeflow pipeline",
