@@ -26,14 +26,18 @@ def prune(project_dir: Path, answers: dict) -> list[str]:
     return removed
 
 
-def next_steps(answers: dict) -> str:
-    """What to run in the new project, in order."""
+def next_steps(answers: dict, project_dir: Path | None = None) -> str:
+    """What to run in the new project, in order.
+
+    The project's full path: with --output-dir it is not below the user's folder.
+    """
     slug = answers["project_slug"]
+    where = project_dir.resolve() if project_dir else slug
     lines = [
-        f"Created {slug}. Next steps:",
-        f"  cd {slug}",
+        f"Created {where}. Next steps:",
+        f"  cd {where}",
         "  git init -b main && git add -A",
-        "  make install      # .venv with the project and its dev tools, git hooks",
+        "  make install      # .venv with the project, its dev tools, dsp, git hooks",
         "  make test         # unit and model tests, branch coverage 100%",
         "  make train        # trains the iris model into artifacts/",
         "  make pipeline     # compiles the Kubeflow pipeline",
@@ -52,8 +56,9 @@ def next_steps(answers: dict) -> str:
 
 def main(answers: dict, project_dir: Path | None = None) -> int:
     """Prune the project in the current directory and print the next steps."""
-    prune(project_dir or Path.cwd(), answers)
-    print(next_steps(answers))
+    project_dir = project_dir or Path.cwd()
+    prune(project_dir, answers)
+    print(next_steps(answers, project_dir))
     return 0
 
 

@@ -148,10 +148,41 @@ def parse_email(text: str) -> str:
     return f"{address.username}@{domain.lower()}"
 
 
+def script_of(char: str) -> str:
+    """The script of a letter, from its Unicode name ("CYRILLIC SMALL LETTER A")."""
+    name = unicodedata.name(char, "")
+    return name.split(" ", 1)[0] if name else "UNKNOWN"
+
+
+def check_lookalikes(name: str, value: str) -> str:
+    """Refuse text NFKC changes, or a part (name, domain label) mixing scripts.
+
+    A Cyrillic 'а' inside a Latin name looks the same and is another address.
+    """
+    normal = unicodedata.normalize("NFKC", value)
+    if normal != value:
+        return f"{name} {value!r} is not in NFKC form: type it as {normal!r}"
+    for part in re.split(r"[@.]", value):
+        letters = [c for c in part if unicodedata.category(c).startswith("L")]
+        scripts = {script_of(c): c for c in reversed(letters)}  # first of each
+        if len(scripts) > 1:
+            shown = ", ".join(
+                f"{s.title()} {c!r} (U+{ord(c):04X})" for s, c in scripts.items()
+            )
+            return (
+                f"{name} {value!r} mixes scripts in {part!r} ({shown}), a look-alike"
+                " of another address: type it in one script"
+            )
+    return ""
+
+
 def check_email(name: str, value: object) -> str:
     """One email address, parsed by the standard library's RFC 5322 parser."""
-    if not isinstance(value, str) or not parse_email(value):
-        return f"{name} {value!r} is not an email address: answer like ada@example.com"
+    lookalike = check_lookalikes(name, value) if isinstance(value, str) else ""
+    if lookalike or not isinstance(value, str) or not parse_email(value):
+        return lookalike or (
+            f"{name} {value!r} is not an email address: answer like ada@example.com"
+        )
     return ""
 
 
@@ -185,6 +216,10 @@ def check_members(admins: object, contributors: object) -> list[str]:
     for role, value in (("admins", admins), ("contributors", contributors)):
         for item in split_emails(value):
             email, login = split_member(item)
+            lookalike = check_lookalikes(f"{role} entry", email)
+            if lookalike:
+                problems.append(lookalike)
+                continue
             normalised = parse_email(email)
             if not normalised:
                 problems.append(
@@ -257,6 +292,18 @@ def check_hooks_repo(value: object) -> str:
     return ""
 
 
+def check_hooks_rev(value: object) -> str:
+    """A tag or commit; empty when the template was not a git checkout."""
+    if value == "":
+        return (
+            "hooks_rev is empty: the template is not a git checkout, so its commit is"
+            " unknown; answer hooks_repo and hooks_rev (a tag or commit of it)"
+        )
+    return check_pattern(
+        "hooks_rev", value, GIT_REF, "answer with a tag or commit, like v0.1.0"
+    )
+
+
 def derived_package_name(slug: str) -> str:
     """The default package_name of cookiecutter.json for `slug` (kept in step)."""
     prefix = "ml_" if slug[:1].isdigit() else ""
@@ -322,12 +369,7 @@ def check_answers(answers: dict) -> list[str]:
             )
         ),
         check_hooks_repo(answers.get("hooks_repo")),
-        check_pattern(
-            "hooks_rev",
-            answers.get("hooks_rev"),
-            GIT_REF,
-            "answer with a tag or commit, like v0.1.0",
-        ),
+        check_hooks_rev(answers.get("hooks_rev")),
     ]
     return [problem for problem in problems if problem]
 

@@ -15,9 +15,19 @@ from tests.support.template import bake
 
 @pytest.fixture(scope="session")
 def corpus() -> Path:
-    """The read-only corpus of real inputs beside the project (never copied in)."""
+    """The read-only corpus of real inputs beside the project (never copied in).
+
+    Without it the tests that need it are skipped, with one reason; under
+    DSP_REQUIRE_CORPUS=1 (set by .ci/run where the corpus exists) they fail.
+    """
     if not CORPUS.is_dir():
-        pytest.fail(f"the corpus is missing: expected it at {CORPUS}")
+        message = (
+            f"the corpus of real inputs is not at {CORPUS}: put it there or set"
+            " DSP_CORPUS to its folder"
+        )
+        if os.environ.get("DSP_REQUIRE_CORPUS") == "1":
+            pytest.fail(message + " (DSP_REQUIRE_CORPUS=1 demands it)")
+        pytest.skip(message)
     return CORPUS
 
 

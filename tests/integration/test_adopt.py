@@ -19,14 +19,18 @@ from pathlib import Path
 import pytest
 
 from precommit_hooks.adopt import command as adopt_module
-from precommit_hooks.core import yamlio
-from precommit_hooks.adopt.command import (
+from precommit_hooks.adopt import merge as merge_module
+from precommit_hooks.adopt import plan as plan_module
+from precommit_hooks.adopt import render as render_module
+from precommit_hooks.adopt import transaction
+from precommit_hooks.adopt.merge import (
     MARK,
     MergeError,
     merge_gitignore,
     merge_precommit_config,
-    unified_diff,
 )
+from precommit_hooks.adopt.plan import unified_diff
+from precommit_hooks.core import yamlio
 from precommit_hooks.core.findings import Refusal
 from tests.support.paths import REPO_ROOT
 
@@ -86,9 +90,10 @@ def commit_all(repo: Path, message: str) -> None:
 
 
 def dsp_adopt(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run the real ``dsp adopt`` command line."""
+    """Run the real ``dsp adopt`` command line (JSON output unless asked)."""
+    fmt = [] if any(a.startswith("--format") for a in args) else ["--format=json"]
     return subprocess.run(
-        [sys.executable, "-m", "precommit_hooks.cli", "adopt", *args],
+        [sys.executable, "-m", "precommit_hooks.cli", "adopt", *fmt, *args],
         capture_output=True,
         text=True,
         check=False,
@@ -195,7 +200,8 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """
     repo = tmp_path_factory.mktemp("template") / "dsp-template"
     repo.mkdir()
-    shutil.copy2(REPO_ROOT / "cookiecutter.json", repo / "cookiecutter.json")
+    for name in ("cookiecutter.json", "local_extensions.py"):
+        shutil.copy2(REPO_ROOT / name, repo / name)
     for folder in ("hooks", SLUG_DIR):
         shutil.copytree(
             REPO_ROOT / folder,
@@ -328,7 +334,7 @@ def test_precommit_merge_into_pre_commits_own_sample_config(tmp_path: Path) -> N
     assert len(added) == 4  # black, check-profiles, model-regression, install types
     assert hook_ids(merged)[: len(hook_ids(sample))] == hook_ids(sample)
     assert "    -   id: check-profiles" in merged.splitlines()  # the sample's style
-    assert adopt_module.validate_precommit_config(merged, tmp_path) is None
+    assert merge_module.validate_precommit_config(merged, tmp_path) is None
 
 
 def test_precommit_merge_nothing_missing_returns_the_user_text() -> None:
@@ -458,7 +464,13 @@ def test_adopt_python_package_keeps_every_byte_and_cruft_updates_it(
 
     # The template's files are all there: the new ones exactly as cookiecutter
     # renders them, the differing ones reported as conflicts with a diff.
-    reference = rendered_files(render(own_template, tmp_path / "ref", **answers))
+    reference = {
+        rel: content
+        for rel, content in rendered_files(
+            render(own_template, tmp_path / "ref", **answers)
+        ).items()
+        if not plan_module.is_example(rel, "acme_tools")  # only with --with-example
+    }
     for rel, content in reference.items():
         assert (repo / rel).is_file(), rel
         if rel not in before:
@@ -473,7 +485,8 @@ def test_adopt_python_package_keeps_every_byte_and_cruft_updates_it(
     }
     assert set(conflicts) == expected_conflicts
     assert "pyproject.toml" in conflicts  # the user's own, kept
-    assert "src/acme_tools/__init__.py" in conflicts
+    # The repository's package is left alone: the example's code is not brought.
+    assert not [rel for rel in result["added"] if rel.startswith(("src/", "tests/"))]
     assert result["added"] == sorted(
         [rel for rel in reference if rel not in before] + [".cruft.json"]
     )
@@ -594,7 +607,9 @@ def test_adopt_an_older_template_release_with_answers_from_a_config_file(
     state = json.loads((repo / ".cruft.json").read_text())
     assert (state["checkout"], state["commit"]) == ("v1", released)
     assert state["context"]["cookiecutter"]["project_name"] == "From Config"
-    assert (repo / "src" / "from_config" / "__init__.py").is_file()
+    # Wired to the repository's own package; the example's code stays out.
+    assert state["context"]["cookiecutter"]["package_name"] == "acme_tools"
+    assert not (repo / "src" / "from_config").exists()
     assert not (repo / "docs" / "ADOPTED.md").exists()  # not in v1
 
     commit_all(repo, "adopt the dsp template v1")
@@ -819,7 +834,7 @@ def test_answers_the_template_refuses_are_refused_without_a_traceback(
 
 
 def _leftovers(root: Path) -> list[Path]:
-    return [p for p in root.rglob("*") if p.name.endswith(adopt_module._TEMP_SUFFIX)]
+    return [p for p in root.rglob("*") if p.name.endswith(transaction.TEMP_SUFFIX)]
 
 
 def test_a_failing_rename_rolls_everything_back(
@@ -839,7 +854,7 @@ def test_a_failing_rename_rolls_everything_back(
         real_replace(src, dst, *args, **kwargs)
         renamed.append(dst)
 
-    monkeypatch.setattr(adopt_module.os, "replace", failing_replace)
+    monkeypatch.setattr(transaction.os, "replace", failing_replace)
     with pytest.raises(
         Refusal,
         match=r"cannot write \.pre-commit-config\.yaml.*"
@@ -864,7 +879,8 @@ def _immutable(path: Path, on: bool) -> bool:
 @pytest.mark.parametrize(
     ("locked", "failing"),
     [
-        ("src", "src/"),  # a folder the template adds a package to
+        # a package folder the example (--with-example) adds modules to
+        ("src/acme_tools", "src/acme_tools/"),
         (".gitignore", ".gitignore"),  # a file the adoption merges
     ],
 )
@@ -885,7 +901,9 @@ def test_a_path_the_process_cannot_write_leaves_the_repository_as_it_was(
     before = tree_state(repo)
     assert _immutable(repo / locked, True)
     try:
-        done = dsp_adopt("--no-input", "--template", str(template_repo), str(repo))
+        done = dsp_adopt(  # the example writes into src/
+            "--no-input", "--with-example", "--template", str(template_repo), str(repo)
+        )
     finally:
         _immutable(repo / locked, False)
     assert done.returncode == 1, done.stdout
@@ -932,7 +950,7 @@ def test_plan_reports_paths_it_must_not_write_as_conflicts(tmp_path: Path) -> No
     (repo / "docs").symlink_to(elsewhere)
     before = tree_state(repo)
 
-    plan = adopt_module.plan_adoption(rendered, repo, tmp_path)
+    plan = plan_module.plan_adoption(rendered, repo, tmp_path)
     reasons = {c["path"]: c["reason"] for c in plan.conflicts}
     assert reasons["src/pkg/__init__.py"] == (
         "src is a file where the template has a folder"
@@ -949,7 +967,7 @@ def test_plan_reports_paths_it_must_not_write_as_conflicts(tmp_path: Path) -> No
     ]
     assert [c.path for c in plan.changes] == ["data/.gitkeep"]
 
-    adopt_module.apply_plan(plan, repo)
+    transaction.apply_plan(plan, repo)
     assert (repo / "data" / ".gitkeep").read_bytes() == b""
     after = tree_state(repo)
     del after["data/.gitkeep"], after["data"]
@@ -966,7 +984,7 @@ def test_gitignore_plan_skips_a_complete_file_and_keeps_a_non_utf8_one(
     (repo / "sub").mkdir()
     (repo / "sub" / ".gitignore").write_bytes(b"caf\xe9/\n")  # Latin-1
 
-    plan = adopt_module.plan_adoption(rendered, repo, tmp_path)
+    plan = plan_module.plan_adoption(rendered, repo, tmp_path)
     assert plan.changes == []
     assert plan.skipped == [
         {"path": ".gitignore", "reason": "already has everything the template adds"}
@@ -983,7 +1001,7 @@ def test_a_merge_pre_commit_rejects_becomes_a_conflict(tmp_path: Path) -> None:
     _write(rendered, {".pre-commit-config.yaml": TEMPLATE_PRECOMMIT})
     _write(repo, {".pre-commit-config.yaml": user})  # no rev: pre-commit refuses
 
-    plan = adopt_module.plan_adoption(rendered, repo, tmp_path)
+    plan = plan_module.plan_adoption(rendered, repo, tmp_path)
     assert plan.changes == []
     (conflict,) = plan.conflicts
     assert "pre-commit validate-config rejects the merge" in conflict["reason"]
@@ -997,19 +1015,19 @@ def test_default_template_is_the_source_checkout(
     (checkout / "precommit_hooks" / "adopt").mkdir(parents=True)
     (checkout / "cookiecutter.json").write_text("{}\n")
     monkeypatch.setattr(
-        adopt_module,
+        render_module,
         "__file__",
-        str(checkout / "precommit_hooks" / "adopt" / "command.py"),
+        str(checkout / "precommit_hooks" / "adopt" / "render.py"),
     )
     monkeypatch.setattr(
-        adopt_module,
+        render_module,
         "_installed_from",
         lambda: {"url": checkout.as_uri(), "dir_info": {"editable": True}},
     )
     with pytest.raises(Refusal, match="pass --template PATH_OR_URL"):
-        adopt_module.default_template()  # not a git repository: cruft could not clone
+        render_module.default_template()  # not a git repository: cruft could not clone
     git(checkout, "init", "-q")
-    assert adopt_module.default_template() == (str(checkout.resolve()), None)
+    assert render_module.default_template() == (str(checkout.resolve()), None)
 
 
 def test_default_template_is_the_git_url_pip_installed_from(
@@ -1023,23 +1041,23 @@ def test_default_template_is_the_git_url_pip_installed_from(
             "requested_revision": "v0.2.0",
         },
     }
-    monkeypatch.setattr(adopt_module, "_installed_from", lambda: record)
-    assert adopt_module.default_template() == (record["url"], "v0.2.0")
+    monkeypatch.setattr(render_module, "_installed_from", lambda: record)
+    assert render_module.default_template() == (record["url"], "v0.2.0")
     del record["vcs_info"]["requested_revision"]
-    assert adopt_module.default_template() == (record["url"], "a" * 40)
+    assert render_module.default_template() == (record["url"], "a" * 40)
 
 
 def test_subfolder_notes_name_what_only_works_at_the_top(tmp_path: Path) -> None:
     sub = tmp_path / "ml" / "iris"
     sub.mkdir(parents=True)
     git(tmp_path, "init", "-q")
-    plan = adopt_module.Plan(
+    plan = plan_module.Plan(
         changes=[
-            adopt_module.Change(".github/workflows/ci.yml", b""),
-            adopt_module.Change(".pre-commit-config.yaml", b""),
+            transaction.Change(".github/workflows/ci.yml", b""),
+            transaction.Change(".pre-commit-config.yaml", b""),
         ]
     )
-    notes = adopt_module._subfolder_notes(plan, sub.resolve())
+    notes = adopt_module.subfolder_notes(plan, sub.resolve())
     top = tmp_path.resolve()
     assert notes == [
         f"pre-commit reads only {top}/.pre-commit-config.yaml: copy the hooks of "
@@ -1048,4 +1066,250 @@ def test_subfolder_notes_name_what_only_works_at_the_top(tmp_path: Path) -> None
         f"GitHub runs workflows only from {top}/.github/workflows: move the added "
         "ones there and set their working-directory to ml/iris",
     ]
-    assert adopt_module._subfolder_notes(plan, top) == []
+    assert adopt_module.subfolder_notes(plan, top) == []
+
+
+# --------------------------------------------------------------------------
+# readable output, answers as data, nested repositories, large files
+# --------------------------------------------------------------------------
+
+
+def test_the_default_output_is_a_readable_summary_with_next_steps(
+    python_package: tuple[Path, dict[str, bytes]], template_repo: Path
+) -> None:
+    repo, _files = python_package
+    done = subprocess.run(  # the default format, as a user runs it
+        [sys.executable, "-m", "precommit_hooks.cli", "adopt", "--no-input"]
+        + ["--template", str(template_repo), str(repo)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert out.startswith(f"dsp adopt {repo.resolve()}: template ")
+    assert "\nadded (" in out and "  profiles.yaml\n" in out
+    assert "\nmerged (your text kept, these added) (" in out
+    assert "  .gitignore: " in out
+    assert "\nconflicts (kept as you wrote them) (" in out
+    assert "  README.md: exists and differs from the template" in out
+    assert "`git apply`" in out
+    assert "\nnext steps:\n  1. review the change: git status && git diff" in out
+    # The example's code and tests stay out; the package is the repository's own.
+    assert "src/acme_tools/data.py" not in out and "tests/test_train.py" not in out
+    makefile = (repo / "Makefile").read_text()
+    assert "acme_tools" in makefile
+    assert not (repo / "src" / "acme_tools" / "train.py").exists()
+
+
+def test_with_example_brings_the_example_code(
+    python_package: tuple[Path, dict[str, bytes]], template_repo: Path
+) -> None:
+    repo, _files = python_package
+    done = dsp_adopt(
+        "--no-input", "--with-example", "--template", str(template_repo), str(repo)
+    )
+    assert done.returncode == 0, done.stderr
+    added = json.loads(done.stdout)["added"]
+    assert "src/acme_tools/train.py" in added and "tests/test_train.py" in added
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (
+            ["--extra-context", "description={{ cycler.__init__.__globals__ }}"],
+            "description",
+        ),
+        (["--extra-context", "project_name={% set x = 1 %}"], "project_name"),
+        (["--extra-context", "author_name={# c #}"], "author_name"),
+    ],
+)
+def test_template_markers_in_answers_are_refused_before_rendering(
+    python_package: tuple[Path, dict[str, bytes]],
+    template_repo: Path,
+    tmp_path: Path,
+    args: list[str],
+    named: str,
+) -> None:
+    repo, _files = python_package
+    before = tree_state(repo)
+    done = dsp_adopt(
+        "--no-input", "--dry-run", *args, "--template", str(template_repo), str(repo)
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    line = done.stderr.strip()
+    assert (
+        line.count("\n") == 0 and f"answer {named} contains the template marker" in line
+    )
+    assert "Traceback" not in done.stderr
+    assert tree_state(repo) == before
+
+
+def test_a_config_files_default_context_is_checked_too(
+    python_package: tuple[Path, dict[str, bytes]], template_repo: Path, tmp_path: Path
+) -> None:
+    repo, _files = python_package
+    proof = tmp_path / "ran"
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        'default_context:\n  project_name: "{{ cycler.__init__.__globals__.os'
+        f".system('touch {proof}') }}}}\"\n"
+    )
+    done = dsp_adopt(
+        "--no-input",
+        "--dry-run",
+        "--config-file",
+        str(config),
+        "--template",
+        str(template_repo),
+        str(repo),
+    )
+    assert done.returncode == 1
+    assert f"--config-file {config} answer project_name contains" in done.stderr
+    assert not proof.exists()
+
+
+def test_submodules_and_nested_repositories_are_conflicts_never_written(
+    tmp_path: Path,
+) -> None:
+    rendered, repo = tmp_path / "rendered", tmp_path / "repo"
+    for rel in ("vendor/lib/README.md", "workflows/x.py", "top.txt"):
+        (rendered / rel).parent.mkdir(parents=True, exist_ok=True)
+        (rendered / rel).write_text("template\n")
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    (repo / "workflows").mkdir()
+    git(repo / "workflows", "init", "-q")  # a nested repository
+    (repo / "vendor" / "lib").mkdir(parents=True)
+    # A submodule that is not checked out: only the index knows it.
+    sha = "a" * 40
+    git(repo, "update-index", "--add", "--cacheinfo", f"160000,{sha},vendor/lib")
+    plan = plan_module.plan_adoption(rendered, repo, tmp_path)
+    reasons = {c["path"]: c["reason"] for c in plan.conflicts}
+    assert reasons["vendor/lib/README.md"].startswith(
+        "vendor/lib is a git submodule or nested repository"
+    )
+    assert reasons["workflows/x.py"].startswith("workflows is a git submodule")
+    assert [c.path for c in plan.changes] == ["top.txt"]
+
+
+def test_a_large_conflicting_file_is_compared_without_reading_it_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rendered, repo = tmp_path / "rendered", tmp_path / "repo"
+    rendered.mkdir()
+    repo.mkdir()
+    (rendered / ".gitignore").write_text("a/\n")
+    (rendered / "same.bin").write_bytes(b"x" * 100)
+    (repo / "same.bin").write_bytes(b"x" * 100)
+    monkeypatch.setattr(plan_module, "MAX_READ_BYTES", 50)
+    with open(repo / ".gitignore", "wb") as big:
+        big.truncate(1000)  # sparse: larger than the cap
+    real_read_bytes = Path.read_bytes
+
+    def guarded(path: Path) -> bytes:
+        assert path.parent != repo, f"read {path} whole"
+        return real_read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", guarded)
+    plan = plan_module.plan_adoption(rendered, repo, tmp_path)
+    (conflict,) = plan.conflicts
+    assert conflict["path"] == ".gitignore" and "no diff shown" in conflict["reason"]
+    assert plan.skipped == [{"path": "same.bin", "reason": "identical to the template"}]
+
+
+def test_a_configured_hook_repository_gets_no_second_entry() -> None:
+    user = (
+        "repos:\n- repo: https://github.com/pre-commit/pre-commit-hooks.git\n"
+        "  rev: v4.0.0\n  hooks:\n  - id: trailing-whitespace\n"
+    )
+    template = (
+        "repos:\n- repo: https://github.com/pre-commit/pre-commit-hooks\n"
+        "  rev: v6.0.0\n  hooks:\n  - id: trailing-whitespace\n"
+        "  - id: check-yaml\n"
+    )
+    merged, added, notes = merge_precommit_config(user, template)
+    assert merged == user and added == []
+    (note,) = notes
+    assert "you already use https://github.com/pre-commit/pre-commit-hooks" in note
+    assert "check-yaml" in note
+
+
+# --------------------------------------------------------------------------
+# after adoption, the repository's own gates and our hooks pass
+# --------------------------------------------------------------------------
+
+SHOP = {
+    "pyproject.toml": (
+        '[project]\nname = "shop"\nversion = "0.1.0"\nrequires-python = ">=3.10"\n\n'
+        '[tool.pytest.ini_options]\npythonpath = ["src"]\n'
+    ),
+    "src/shop/__init__.py": '"""Shop."""\n',
+    "src/shop/prices.py": (
+        'def total(prices):\n    """The sum of the prices."""\n    return sum(prices)\n'
+    ),
+    "tests/test_prices.py": (
+        "from shop.prices import total\n\n\n"
+        "def test_total():\n    assert total([1, 2]) == 3\n"
+    ),
+}
+
+
+def test_after_adoption_own_tests_lint_and_our_hooks_pass(tmp_path: Path) -> None:
+    from tests.support.gitrepos import snapshot_working_tree
+
+    template = tmp_path / "dsp-template"
+    template.mkdir()
+    sha = snapshot_working_tree(template)  # the whole repository: hooks included
+    repo = tmp_path / "shop"
+    for rel, text in SHOP.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text)
+    git(repo, "init", "-q", "-b", "main")
+    commit_all(repo, "shop")
+
+    done = dsp_adopt("--no-input", "--template", str(template), str(repo))
+    assert done.returncode == 0, done.stderr
+    assert not [p for p in json.loads(done.stdout)["added"] if p.startswith("src/")]
+    commit_all(repo, "adopt")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV"))}
+    for target in ("test", "lint"):
+        gate = subprocess.run(
+            ["make", "--no-print-directory", target, f"PYTHON={sys.executable}"],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert gate.returncode == 0, f"make {target}:\n{gate.stdout}{gate.stderr}"
+
+    config = yamlio.parse((repo / ".pre-commit-config.yaml").read_text()).documents
+    ours = [r for r in config[0]["repos"] if r["repo"] == str(template)]
+    assert [(r["repo"], r["rev"]) for r in ours] == [(str(template), sha)]
+    # The third-party hook repositories are unreachable here: run ours only.
+    only_ours = tmp_path / "ours.yaml"
+    only_ours.write_text(
+        f"repos:\n- repo: {template}\n  rev: {sha}\n  hooks:\n"
+        + "".join(f"  - id: {h['id']}\n" for h in ours[0]["hooks"])
+    )
+    env["PRE_COMMIT_HOME"] = str(tmp_path / "pre-commit-home")
+    hooks = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pre_commit",
+            "run",
+            "--all-files",
+            "-c",
+            str(only_ours),
+        ],
+        cwd=repo,
+        env={**env, **GIT_ENV},
+        capture_output=True,
+        text=True,
+    )
+    assert hooks.returncode == 0, hooks.stdout + hooks.stderr
+    assert "check profiles.yaml" in hooks.stdout and "Failed" not in hooks.stdout
+    assert git(repo, "status", "--porcelain") == ""

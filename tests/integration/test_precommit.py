@@ -12,6 +12,7 @@ their environment, in a session PRE_COMMIT_HOME, is built once.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -254,3 +255,100 @@ def test_generated_project_profiles_break_is_caught(
     out = output(result)
     assert result.returncode == 1, out
     assert "did you mean 'admins'" in out
+
+
+# --- a project baked from a local clone runs our hooks, unchanged ------------------
+
+
+@pytest.fixture
+def venv_python(tmp_path) -> Path:
+    """A fresh virtualenv that sees this test environment's packages (a .pth
+    file), so `make install` finds its requirements without downloading them."""
+    import sysconfig
+
+    venv = tmp_path / "venv"
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True
+    )
+    python = venv / "bin" / "python"
+    purelib = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    paths = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    Path(purelib, "test_environment.pth").write_text("\n".join(sorted(paths)) + "\n")
+    return python
+
+
+def test_a_project_baked_from_a_local_clone_runs_our_hooks_on_commit(
+    hooks_snapshot, pre_commit_env, tmp_path, venv_python
+):
+    """cookiecutter <clone> --no-input, `make install`, `git commit`: the real git
+    hooks run this repository's hooks from the clone at its commit."""
+    import yaml
+    from cookiecutter.main import cookiecutter
+
+    clone, sha = hooks_snapshot  # a local git clone of this repository
+    project = Path(cookiecutter(str(clone), no_input=True, output_dir=str(tmp_path)))
+    config_path = project / ".pre-commit-config.yaml"
+    config = yaml.safe_load(config_path.read_text())
+    ours = config["repos"][-1]
+    assert (ours["repo"], ours["rev"]) == (str(clone), sha)
+    # Only the third-party hook repositories (unreachable here) are left out.
+    config["repos"] = [ours]
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False))
+
+    env = {**pre_commit_env, "PATH": f"{venv_python.parent}:{os.environ['PATH']}"}
+    git(project, "init", "-q", "-b", "main")
+    install = subprocess.run(
+        ["make", "--no-print-directory", "install", f"PYTHON={venv_python}"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert install.returncode == 0, install.stdout + install.stderr
+    assert f"dsp-template @ git+{clone.as_uri()}@{sha}" in install.stdout
+    dsp = subprocess.run(
+        [str(venv_python), "-m", "precommit_hooks.cli", "onboard", "--help"],
+        capture_output=True,
+        text=True,
+    )
+    assert dsp.returncode == 0 and "profiles" in dsp.stdout
+
+    git(project, "add", "-A")
+    commit = subprocess.run(
+        ["git", "commit", "-q", "-m", "generated"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert commit.returncode == 0, commit.stdout + commit.stderr
+    ran = commit.stdout + commit.stderr
+    names = ("profiles.yaml", "KFP components", "KFP pipelines", "Tekton files")
+    for name in (
+        f"{verb} {what}"
+        for verb, what in zip(["check", "check", "compile", "check"], names)
+    ):
+        assert re.search(rf"{name}\.+Passed", ran), ran
+
+    (project / "profiles.yaml").write_text("profiles:\n  name: Not A Label\n")
+    git(project, "add", "-A")
+    refused = subprocess.run(
+        ["git", "commit", "-q", "-m", "break the profile"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    said = refused.stdout + refused.stderr  # git shows the hook's output on stderr
+    assert refused.returncode != 0
+    assert re.search(r"check profiles\.yaml\.+Failed", said), said
+    assert "profiles.yaml:" in said

@@ -102,7 +102,11 @@ def test_good_answers_pass(capsys):
         ("hooks_repo", "local", "not a repository pre-commit can clone"),
         ("hooks_repo", "https://x y", "not a repository pre-commit can clone"),
         ("hooks_rev", "v1 --x", "hooks_rev"),
-        ("hooks_rev", "", "hooks_rev"),
+        ("hooks_rev", "", "hooks_rev is empty: the template is not a git checkout"),
+        ("author_email", "\u0430da@example.com", "mixes scripts in '\u0430da'"),
+        ("author_email", "ada@ex\u0430mple.com", "Cyrillic '\u0430' (U+0430)"),
+        ("author_email", "\uff41da@example.com", "type it as 'ada@example.com'"),
+        ("contributors", "b\u043eb@example.com", "contributors entry 'b\u043eb@"),
         ("project_name", "  ", "project_name is empty"),
         ("project_name", "line\nbreak", "control character U+000A"),
         ("description", "tab\x7fdel", "control character U+007F"),
@@ -121,6 +125,13 @@ def test_each_bad_answer_gets_one_line_naming_it(name, value, expected, capsys):
     assert pre_gen.main(answers, installed="2.7.1") == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: ") and expected in err
+
+
+@pytest.mark.parametrize(
+    "address", ["ada@example.com", "a.b-1@x.io", "Ada.Lovelace@Example.COM"]
+)
+def test_addresses_in_one_script_per_part_are_accepted(address):
+    assert pre_gen.check_email("author_email", address) == ""
 
 
 @pytest.mark.parametrize(
@@ -201,7 +212,8 @@ def test_next_steps_name_the_project_and_mention_tekton_only_when_used(
     answers = {"project_slug": "iris", "use_tekton": False, "use_github_actions": True}
     assert post_gen.main(answers, project_dir=tmp_path) == 0
     out = capsys.readouterr().out
-    assert "cd iris" in out and "make test" in out and ".tekton" not in out
+    assert f"cd {tmp_path.resolve()}\n" in out  # the full path: --output-dir
+    assert "make test" in out and ".tekton" not in out
     assert ".tekton/README.md" in post_gen.next_steps({**answers, "use_tekton": True})
 
 

@@ -1,4 +1,8 @@
-"""Every hook id is documented in README.md, and each `files` pattern fits its files."""
+"""README.md stays short; docs/ documents every hook id and dsp subcommand.
+
+Each hook has its own section in docs/hooks.md, with options that exist and a
+`files` pattern that fits the files it is meant for.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,9 @@ REPO = REPO_ROOT
 MANIFEST = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
 HOOKS = {hook["id"]: hook for hook in MANIFEST}
 README = (REPO / "README.md").read_text()
+DOCS = REPO / "docs"
+HOOKS_PAGE = (DOCS / "hooks.md").read_text()
+README_MAX_BYTES = 12 * 1024
 
 # What each file hook is meant for, and look-alikes it must leave alone.
 MEANT_FOR = {
@@ -78,16 +85,49 @@ MEANT_FOR = {
 
 
 def hooks_section() -> str:
-    start = README.index("\n## Hooks\n")
-    following = re.search(r"\n## ", README[start + 1 :])
-    return README[start : start + 1 + following.start()] if following else README
+    return HOOKS_PAGE
 
 
 def subsection(hook_id: str) -> str:
-    section = hooks_section()
-    match = re.search(rf"\n### {re.escape(hook_id)}\n(.*?)(?=\n### |\Z)", section, re.S)
-    assert match, f"README.md has no '### {hook_id}' heading under ## Hooks"
+    match = re.search(
+        rf"\n## {re.escape(hook_id)}\n(.*?)(?=\n## |\Z)", HOOKS_PAGE, re.S
+    )
+    assert match, f"docs/hooks.md has no '## {hook_id}' heading"
     return match.group(1)
+
+
+def all_docs() -> str:
+    return "\n".join(page.read_text() for page in sorted(DOCS.glob("*.md")))
+
+
+def test_readme_is_what_a_newcomer_reads_in_five_minutes():
+    size = len(README.encode("utf-8"))
+    assert size <= README_MAX_BYTES, f"README.md is {size} bytes: move detail to docs/"
+    assert "bash .ci/run" in README
+    assert "cookiecutter --no-input --output-dir .. ." in README
+    for link in re.findall(r"\]\((docs/[^)#]+)", README):
+        assert (REPO / link).is_file(), f"README.md links to missing {link}"
+
+
+@pytest.mark.parametrize("hook_id", sorted(HOOKS))
+def test_every_hook_id_is_in_the_readme_table_and_docs(hook_id):
+    assert f"`{hook_id}`" in README
+    assert f"- id: {hook_id}" in README
+    assert f"## {hook_id}" in HOOKS_PAGE
+
+
+def test_every_dsp_subcommand_is_documented_in_docs():
+    from precommit_hooks.cli import COMMANDS
+
+    text = all_docs()
+    missing = [name for name in COMMANDS if f"dsp {name}" not in text]
+    assert not missing, f"docs/ never shows `dsp <name>` for {missing}"
+
+
+def test_docs_pages_link_to_pages_that_exist():
+    for page in DOCS.glob("*.md"):
+        for link in re.findall(r"\]\(([a-z0-9-]+\.md)", page.read_text()):
+            assert (DOCS / link).is_file(), f"{page.name} links to missing {link}"
 
 
 def test_manifest_ids_match_console_scripts():
@@ -109,7 +149,7 @@ def test_every_hook_id_is_documented_under_its_own_heading(hook_id):
 def test_config_example_lists_every_hook_with_repo_and_rev():
     blocks = re.findall(r"```yaml\n(.*?)```", hooks_section(), re.S)
     configs = [yaml.safe_load(b) for b in blocks if b.lstrip().startswith("repos:")]
-    assert configs, "no .pre-commit-config.yaml example under ## Hooks"
+    assert configs, "no .pre-commit-config.yaml example in docs/hooks.md"
     (repo,) = configs[0]["repos"]
     assert repo["repo"].startswith("https://") and repo["rev"]
     assert {h["id"] for h in repo["hooks"]} == set(HOOKS)
