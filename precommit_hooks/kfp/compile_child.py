@@ -29,8 +29,8 @@ def preload() -> None:
     global _KFP_DIR
     try:
         import kfp
-        from kfp import compiler  # noqa: F401
-        from kfp.dsl import graph_component  # noqa: F401
+        from kfp import compiler  # noqa: F401 - forks inherit it
+        from kfp.dsl import graph_component  # noqa: F401 - forks inherit it
     except BaseException:  # noqa: BLE001 - run() reports it for each file
         return
     _KFP_DIR = os.path.realpath(os.path.dirname(kfp.__file__)) + os.sep
