@@ -15,6 +15,8 @@ import sys
 from dataclasses import asdict, dataclass
 from typing import Callable, Iterable, NoReturn, Sequence
 
+from precommit_hooks.core.text import positive_int
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -88,7 +90,7 @@ def hook_parser(prog: str, description: str) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--max-bytes",
-        type=int,
+        type=positive_int,
         default=None,
         help="largest YAML file read, in bytes (default 1 MiB)",
     )

@@ -1110,8 +1110,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "template's component folders",
     )
     args = parser.parse_args(argv)
-    if args.max_bytes is not None and args.max_bytes < 1:
-        parser.error(f"--max-bytes must be positive, got {args.max_bytes}")
     found = check_components(
         args.filenames,
         max_bytes=args.max_bytes,

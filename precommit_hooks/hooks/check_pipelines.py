@@ -186,8 +186,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if action.dest == "max_bytes":
             action.help = "largest compiled YAML read back, in bytes (default 64 MiB)"
     args = parser.parse_args(argv)
-    if args.max_bytes is not None and args.max_bytes < 1:
-        parser.error(f"--max-bytes must be positive, got {args.max_bytes}")
     if not 0 < args.timeout < MAX_TIMEOUT:  # also refuses nan and inf
         parser.error(
             f"--timeout must be a number of seconds between 0 and {MAX_TIMEOUT:g}, "

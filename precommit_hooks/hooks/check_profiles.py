@@ -32,8 +32,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="email domain members must use (repeatable; exact match)",
     )
     args = parser.parse_args(argv)
-    if args.max_bytes is not None and args.max_bytes < 1:
-        parser.error(f"--max-bytes must be positive, got {args.max_bytes}")
     found = run_checks(
         args.filenames,
         lambda name: check_file(name, args.allowed_domain, args.max_bytes),

@@ -934,8 +934,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="resolve references only among the files given, not their folders",
     )
     args = parser.parse_args(argv)
-    if args.max_bytes is not None and args.max_bytes < 1:
-        parser.error(f"--max-bytes must be positive, got {args.max_bytes}")
     found = check_files(args.filenames, args.max_bytes, not args.no_context)
     return emit(found, args.format, args.strict)
 

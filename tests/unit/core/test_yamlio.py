@@ -291,10 +291,14 @@ def test_empty_and_null_documents():
 
 
 @pytest.mark.parametrize("module", ["profiles", "tekton"])
-def test_non_positive_size_cap_is_a_usage_error(module):
-    result = run_hook(module, "--max-bytes", "0", YAML / "null.yaml")
+@pytest.mark.parametrize("value", ["0", "-5", "1.5", "lots"])
+def test_non_positive_size_cap_is_a_usage_error(module, value):
+    result = run_hook(module, "--max-bytes", value, YAML / "null.yaml")
     assert result.returncode == 2
-    assert "--max-bytes must be positive" in result.stderr
+    assert f"--max-bytes: must be a positive integer, got {value}" in (
+        result.stderr.replace("'", "")
+    )
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_utf8_bom_file_passes_cleanly_within_limits():
