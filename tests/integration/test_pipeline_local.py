@@ -9,9 +9,11 @@ the ref reads the object without the lakeFS API, which moto does not serve.
 Options that change the pipeline or its components are baked: the project
 name (package, image names and the pipeline's name), the registry (image
 names, with a port), the lakeFS repository and endpoint (the pipeline's
-defaults), the author (component metadata) and use_tekton (the compose file's
-comments).  python_version changes only the images' base, which a local run
-does not use; license and use_github_actions change neither.
+defaults), the author and description (component and package metadata),
+license (package metadata the train image installs) and use_tekton (the
+compose file's comments).  python_version changes only the images' base,
+which a local run does not use (a variant bakes 3.13 all the same);
+use_github_actions changes neither.
 """
 
 from __future__ import annotations
@@ -153,6 +155,8 @@ VARIANTS = [
             "lakefs_endpoint": "https://lakefs.internal:8443",
             "use_tekton": False,
             "author_name": 'Ada "Countess" O\'Lovelace',
+            "author_email": "countess@example.org",
+            "description": 'Irises: "measured" & trained',
         },
         "petals",
         "ml_3d_iris_lab",
@@ -164,6 +168,7 @@ VARIANTS = [
             "use_tekton": True,
             "use_github_actions": False,
             "license": "Proprietary",
+            "python_version": "3.13",
         },
         "iris-tekton-on",
         "iris_tekton_on",
@@ -184,7 +189,12 @@ def test_baked_options_train_from_s3(tmp_path, s3, answers, repository, package)
     )
     ormb = assert_trained(project, result, source)
     assert ormb["dataset"]["commit_id"] == COMMIT
-    assert ormb["author"].startswith(answers.get("author_name", "Ada Lovelace"))
+    # The project's metadata, as `pip install` put it in the train image.
+    author = answers.get("author_name", "Ada Lovelace")
+    email = answers.get("author_email", "ada@example.com")
+    assert ormb["author"] == f"{author} <{email}>"
+    if "description" in answers:
+        assert ormb["description"] == answers["description"]
     site = project / ".pipeline-local" / "latest" / "images"
     assert (site / "train-ormb-component" / ".site" / package).is_dir()
 

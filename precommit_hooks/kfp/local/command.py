@@ -143,4 +143,9 @@ def configure_local(actions: Any) -> None:
 def _guarded_local(args: argparse.Namespace) -> int:
     if not os.path.isfile(args.pipeline):
         raise Refusal(f"pipeline file {args.pipeline} not found")
+    if args.python and shutil.which(args.python) is None:
+        raise Refusal(
+            f"--python {args.python}: no such interpreter; run make install "
+            "(it creates .venv) or name the Python that has the steps' packages"
+        )
     return local_command(args)

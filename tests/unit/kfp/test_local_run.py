@@ -193,6 +193,7 @@ def test_a_failing_step_stops_the_run_with_its_name_and_last_lines(project, caps
         ),
         (["--set", "make.mood=x"], "step 'make' has no parameter 'mood'"),
         (["--compose", "nope.yaml"], "--compose nope.yaml: no such file"),
+        (["--python", "/no/python3"], "--python /no/python3: no such interpreter"),
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(project, capsys, extra, expected):
