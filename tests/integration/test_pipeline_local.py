@@ -215,6 +215,12 @@ def test_local_file_shortcut_and_a_failing_step(tmp_path):
     assert message.startswith(f"dsp pipeline: step '{TRAIN}' failed (exit 2)")
     assert "'-1' must be greater than 0" in message
 
+    no_dsp = make_local(project, "DATA=data/iris.csv", "DSP=/no/dsp")
+    assert no_dsp.returncode != 0
+    assert "pipeline-local: /no/dsp not found; run make install first" in (
+        no_dsp.stderr
+    )
+
     missing = make_local(project, "DATA=data/none.csv")
     assert missing.returncode != 0
     assert f"no data file at {project}/data/none.csv" in missing.stderr

@@ -204,13 +204,37 @@ def read_outputs(step: Step) -> dict[str, str]:
     for name, path in step.parameter_files.items():
         try:
             with open(path, encoding="utf-8") as handle:
-                values[name] = handle.read()
+                text = handle.read()
         except OSError:
             raise Refusal(
                 f"step {step.task.name!r} ended without writing its output "
                 f"parameter {name!r} (expected at {os.path.relpath(path)})"
             ) from None
+        kind = step.task.output_parameters[name]
+        values[name] = output_value(step.task.name, name, kind, text)
     return values
+
+
+def output_value(task: str, name: str, kind: str, text: str) -> Any:
+    """An output parameter's file read as its type, as the launcher reads it."""
+    if kind == "STRING":
+        return text
+    try:
+        if kind == "NUMBER_INTEGER":
+            return int(text.strip())
+        if kind == "NUMBER_DOUBLE":
+            return float(text.strip())
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if kind == "BOOLEAN" and isinstance(value, bool):
+        return value
+    if (kind, type(value)) in (("LIST", list), ("STRUCT", dict)):
+        return value
+    raise Refusal(
+        f"step {task!r} wrote {text[:40]!r} as its output {name!r}, which is not "
+        f"a {kind.lower()}"
+    )
 
 
 def check_programs(plan: Plan, images: dict[str, StagedImage], python: str) -> None:

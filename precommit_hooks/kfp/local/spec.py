@@ -41,7 +41,7 @@ class TaskSpec:
     artifacts: dict[str, dict] = field(default_factory=dict)
     defaults: dict[str, Any] = field(default_factory=dict)
     output_artifacts: list[str] = field(default_factory=list)
-    output_parameters: list[str] = field(default_factory=list)
+    output_parameters: dict[str, str] = field(default_factory=dict)  # name: type
     depends: set[str] = field(default_factory=set)
     secret_env: dict[str, str] = field(default_factory=dict)
 
@@ -116,7 +116,10 @@ def _task(
             if isinstance(value, dict) and "defaultValue" in value
         },
         output_artifacts=list(_mapping(outputs.get("artifacts"))),
-        output_parameters=list(_mapping(outputs.get("parameters"))),
+        output_parameters={
+            name: str(_mapping(value).get("parameterType", "STRING"))
+            for name, value in _mapping(outputs.get("parameters")).items()
+        },
         depends=set(task.get("dependentTasks") or []),
         secret_env=secrets.get(label, {}),
     )

@@ -15,6 +15,8 @@ import sys
 import pytest
 
 from precommit_hooks import cli
+from precommit_hooks.core.findings import Refusal
+from precommit_hooks.kfp.local import run
 
 PIPELINE = """\
 from pathlib import Path
@@ -29,7 +31,7 @@ shout = components.load_component_from_file(str(HERE / "shout" / "component.yaml
 @dsl.pipeline(name="tiny")
 def tiny(word: str = "hello", times: int = 2, scale: float = 1.0):
     made = make(word=word, times=times, scale=scale, mode="fixed")
-    shout(text=made.outputs["text"])
+    shout(text=made.outputs["text"], size=made.outputs["size"])
 """
 
 MAKE_COMPONENT = """\
@@ -41,25 +43,27 @@ inputs:
   - {name: mode, type: String}
 outputs:
   - {name: text, type: Data}
+  - {name: size, type: Integer}
 implementation:
   container:
     image: registry.local:5000/tiny/make:0.1.0
     command: [python, /app/make.py]
     args: [--word, {inputValue: word}, --times, {inputValue: times},
            --scale, {inputValue: scale}, --mode, {inputValue: mode},
-           --out, {outputPath: text}]
+           --out, {outputPath: text}, --size, {outputPath: size}]
 """
 
 MAKE = """\
 import argparse, os, pathlib
 p = argparse.ArgumentParser()
-for name in ("--word", "--times", "--scale", "--mode", "--out"):
+for name in ("--word", "--times", "--scale", "--mode", "--out", "--size"):
     p.add_argument(name)
 a = p.parse_args()
 pathlib.Path(a.out).write_text(
     f"{os.environ['GREETING']} {a.word * int(a.times)} {a.scale} {a.mode}"
     f" {os.path.basename(os.getcwd())}"
 )
+pathlib.Path(a.size).write_text(f"{len(a.word) * int(a.times)}\\n")
 print("made", a.out)
 """
 
@@ -67,12 +71,13 @@ SHOUT_COMPONENT = """\
 name: shout
 inputs:
   - {name: text, type: Data}
+  - {name: size, type: Integer}
 outputs:
   - {name: loud, type: Data}
 implementation:
   container:
     image: registry.local:5000/tiny/shout:0.1.0
-    args: [{inputPath: text}, {outputPath: loud}]
+    args: [{inputPath: text}, {outputPath: loud}, {inputValue: size}]
 """
 
 SHOUT = """\
@@ -83,7 +88,7 @@ if "fail" in text:
     print("first line")
     print("cannot shout", text, file=sys.stderr)
     sys.exit(3)
-pathlib.Path(sys.argv[2]).write_text(shouting.loud(text))
+pathlib.Path(sys.argv[2]).write_text(shouting.loud(text) + f" ({sys.argv[3]})")
 """
 
 COMPOSE = """\
@@ -146,8 +151,9 @@ def test_runs_every_step_in_order_with_files_as_artifacts(project, capsys):
     run = project / ".pipeline-local" / "latest"
     # make: parameters as the launcher writes them, the image's ENV and WORKDIR
     assert (run / "make" / "text").read_text() == "hi abab 0.5 fixed app"
-    # shout: ENTRYPOINT, the project package installed from the root context
-    assert (run / "shout" / "loud").read_text() == "HI ABAB 0.5 FIXED APP!"
+    # shout: ENTRYPOINT, the project package installed from the root context,
+    # make's integer output parameter read from its file ("4\n") and passed as 4
+    assert (run / "shout" / "loud").read_text() == "HI ABAB 0.5 FIXED APP! (4)"
     assert "[make] made " in out and "$ " + sys.executable in out
     assert "shout  loud    .pipeline-local/" in out
     record = json.loads((run / "run.json").read_text())
@@ -249,4 +255,38 @@ def test_a_missing_pipeline_file_is_one_line(project, capsys):
     assert cli.main(["pipeline", "local", "workflows/none.py"]) == 1
     assert capsys.readouterr().err == (
         "dsp pipeline: pipeline file workflows/none.py not found\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "kind,text,value",
+    [
+        ("STRING", "a b\n", "a b\n"),
+        ("NUMBER_INTEGER", "4\n", 4),
+        ("NUMBER_DOUBLE", "0.25", 0.25),
+        ("BOOLEAN", "true", True),
+        ("LIST", "[1, 2]", [1, 2]),
+        ("STRUCT", '{"a": 1}', {"a": 1}),
+    ],
+)
+def test_output_parameters_are_read_as_their_type(kind, text, value):
+    assert run.output_value("make", "size", kind, text) == value
+
+
+@pytest.mark.parametrize(
+    "kind,text",
+    [
+        ("NUMBER_INTEGER", "4.5"),
+        ("NUMBER_DOUBLE", "many"),
+        ("BOOLEAN", "yes"),
+        ("LIST", '{"a": 1}'),
+        ("STRUCT", "[1]"),
+    ],
+)
+def test_an_output_parameter_of_the_wrong_type_is_refused(kind, text):
+    with pytest.raises(Refusal) as refused:
+        run.output_value("make", "size", kind, text)
+    assert str(refused.value) == (
+        f"step 'make' wrote {text!r} as its output 'size', which is not a "
+        f"{kind.lower()}"
     )

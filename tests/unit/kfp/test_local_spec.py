@@ -58,6 +58,8 @@ def test_the_compiled_ir_gives_steps_wiring_and_placeholders(documents):
         "{{$.inputs.parameters['mode']}}",
         "--out",
         "{{$.outputs.artifacts['text'].path}}",
+        "--size",
+        "{{$.outputs.parameters['size'].output_file}}",
     ]
     assert make.parameters["word"] == {"componentInputParameter": "word"}
     assert make.parameters["mode"] == {"runtimeValue": {"constant": "fixed"}}
@@ -67,7 +69,13 @@ def test_the_compiled_ir_gives_steps_wiring_and_placeholders(documents):
     assert shout.args == [
         "{{$.inputs.artifacts['text'].path}}",
         "{{$.outputs.artifacts['loud'].path}}",
+        "{{$.inputs.parameters['size']}}",
     ]
+    assert make.args[-1] == "{{$.outputs.parameters['size'].output_file}}"
+    assert make.output_parameters == {"size": "NUMBER_INTEGER"}
+    assert shout.parameters["size"] == {
+        "taskOutputParameter": {"outputParameterKey": "size", "producerTask": "make"}
+    }
     assert shout.artifacts["text"] == {
         "taskOutputArtifact": {"outputArtifactKey": "text", "producerTask": "make"}
     }
