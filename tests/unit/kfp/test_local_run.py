@@ -290,3 +290,40 @@ def test_an_output_parameter_of_the_wrong_type_is_refused(kind, text):
         f"step 'make' wrote {text!r} as its output 'size', which is not a "
         f"{kind.lower()}"
     )
+
+
+def test_notes_name_system_steps_secrets_and_requirements(project, capsys, monkeypatch):
+    from tests.unit.kfp.test_local_spec import SECRET_PIPELINE
+
+    (project / "workflows/tiny_pipeline.py").write_text(SECRET_PIPELINE)
+    dockerfile = project / "workflows/components/make/Dockerfile"
+    dockerfile.write_text(
+        dockerfile.read_text()
+        + "RUN apt-get install -y curl\n"
+        + "RUN pip install pytest no-such-distribution-xyz==1.0\n"
+    )
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
+    assert dsp_local() == 0
+    notes = capsys.readouterr().err.splitlines()
+    assert notes == [
+        "note: workflows/components/make/Dockerfile:5: not run locally: "
+        "RUN apt-get install -y curl",
+        "note: make installs no-such-distribution-xyz==1.0, missing in "
+        f"{sys.executable}; pip install them if the step needs them",
+        "note: step 'make' reads AWS_ACCESS_KEY_ID from the secret lake on the "
+        "cluster; here from your shell, where they are not set (export them if "
+        "the step needs them)",
+    ]
+
+
+def test_requirements_at_other_versions_are_one_note_per_image():
+    from precommit_hooks.kfp.local.environment import requirement_notes
+
+    notes = requirement_notes(
+        sys.executable,
+        {"train": ["pytest==0.0.1", "pytest>=1", "git+https://example.com/x.git"]},
+    )
+    assert len(notes) == 1
+    assert notes[0].startswith("train pins pytest==0.0.1 (has ")
+    with pytest.raises(Refusal, match="cannot run the interpreter /no/python"):
+        requirement_notes("/no/python", {"train": ["pytest"]})
