@@ -63,7 +63,8 @@ pathlib.Path(a.out).write_text(
     f"{os.environ['GREETING']} {a.word * int(a.times)} {a.scale} {a.mode}"
     f" {os.path.basename(os.getcwd())}"
 )
-pathlib.Path(a.size).write_text(f"{len(a.word) * int(a.times)}\\n")
+if a.word != "nosize":
+    pathlib.Path(a.size).write_text(f"{len(a.word) * int(a.times)}\\n")
 print("made", a.out)
 """
 
@@ -239,12 +240,33 @@ def test_set_replaces_a_constant_input(project, capsys):
             "step 'make' runs the image registry.local:5000/tiny/make:0.1.0, which no",
         ),
         ("workflows/tiny_pipeline.py", "import nothing_here\n", "does not compile"),
+        (
+            "workflows/components/make/Dockerfile",
+            b"FROM python\nLABEL x=\xff\n",
+            "workflows/components/make/Dockerfile is not UTF-8 text",
+        ),
+        (
+            "workflows/components/make/Dockerfile",
+            None,
+            "cannot read workflows/components/make/Dockerfile, the Dockerfile of "
+            "service 'make': No such file or directory",
+        ),
+        (
+            "workflows/components/docker-compose.yaml",
+            None,
+            "no docker-compose.yaml in workflows/components; pass --compose FILE",
+        ),
     ],
 )
 def test_what_the_mapper_cannot_map_is_refused(
     project, capsys, name, content, expected
 ):
-    (project / name).write_text(content)
+    if content is None:
+        (project / name).unlink()
+    elif isinstance(content, bytes):
+        (project / name).write_bytes(content)
+    else:
+        (project / name).write_text(content)
     assert dsp_local() == 1
     err = capsys.readouterr().err
     assert expected in err and err.count("\n") == 1, err
@@ -327,3 +349,13 @@ def test_requirements_at_other_versions_are_one_note_per_image():
     assert notes[0].startswith("train pins pytest==0.0.1 (has ")
     with pytest.raises(Refusal, match="cannot run the interpreter /no/python"):
         requirement_notes("/no/python", {"train": ["pytest"]})
+
+
+def test_a_step_that_leaves_an_output_unwritten_stops_the_run(project, capsys):
+    assert dsp_local("--arg", "word=nosize") == 1
+    run_id = os.readlink(project / ".pipeline-local" / "latest")
+    assert capsys.readouterr().err == (
+        "dsp pipeline: step 'make' ended without writing its output parameter "
+        f"'size' (expected at .pipeline-local/{run_id}/make/size)\n"
+    )
+    assert not (project / ".pipeline-local" / run_id / "shout").exists()
