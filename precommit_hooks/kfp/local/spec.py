@@ -93,6 +93,13 @@ def _task(
     container = _mapping(_mapping(executors.get(label)).get("container"))
     if not container.get("image"):
         raise Refusal(f"{where} is not a container step (no image in {label})")
+    if any(
+        "kfp.dsl.executor_main" in str(word) for word in container.get("command") or []
+    ):
+        raise Refusal(
+            f"{where} is a lightweight Python component (@dsl.component); run "
+            "those with kfp's own runner (kfp.local), container steps with this"
+        )
     inputs = _mapping(task.get("inputs"))
     definitions = _mapping(component.get("inputDefinitions"))
     outputs = _mapping(component.get("outputDefinitions"))

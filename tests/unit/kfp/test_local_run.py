@@ -34,6 +34,20 @@ def tiny(word: str = "hello", times: int = 2, scale: float = 1.0):
     shout(text=made.outputs["text"], size=made.outputs["size"])
 """
 
+LIGHTWEIGHT = """\
+from kfp import dsl
+
+
+@dsl.component(base_image="python:3.11-slim")
+def add(x: int) -> int:
+    return x + 1
+
+
+@dsl.pipeline(name="light")
+def light(x: int = 1):
+    add(x=x)
+"""
+
 MAKE_COMPONENT = """\
 name: make
 inputs:
@@ -240,6 +254,11 @@ def test_set_replaces_a_constant_input(project, capsys):
             "step 'make' runs the image registry.local:5000/tiny/make:0.1.0, which no",
         ),
         ("workflows/tiny_pipeline.py", "import nothing_here\n", "does not compile"),
+        (
+            "workflows/tiny_pipeline.py",
+            LIGHTWEIGHT,
+            "step 'add' is a lightweight Python component (@dsl.component)",
+        ),
         (
             "workflows/components/make/Dockerfile",
             b"FROM python\nLABEL x=\xff\n",

@@ -117,6 +117,13 @@ def changed(documents, change) -> list:
             ),
             "step 'make' is not a container step",
         ),
+        (
+            lambda s: s["deploymentSpec"]["executors"]["exec-make"]["container"].update(
+                command=["sh", "-c", "python3 -m kfp.dsl.executor_main"]
+            ),
+            r"step 'make' is a lightweight Python component \(@dsl.component\); run "
+            r"those with kfp's own runner \(kfp.local\)",
+        ),
     ],
 )
 def test_ir_shapes_a_local_run_cannot_follow(documents, change, expected):
