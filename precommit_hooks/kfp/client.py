@@ -317,7 +317,7 @@ def _pipeline_command(args: argparse.Namespace) -> int:
 
 
 def configure_pipeline(parser: argparse.ArgumentParser) -> None:
-    """``dsp pipeline upload | prune | run`` with their options."""
+    """``dsp pipeline upload | prune | run | local`` with their options."""
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     for name, help_text in (
         ("upload", "upload the package as the branch and commit's version"),
@@ -348,3 +348,6 @@ def configure_pipeline(parser: argparse.ArgumentParser) -> None:
             sub.add_argument("--experiment", default="Default")
             sub.add_argument("--run-name", required=True)
         sub.set_defaults(func=_pipeline_command)
+    from precommit_hooks.kfp.local.command import configure_local
+
+    configure_local(actions)
