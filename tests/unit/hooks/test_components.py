@@ -122,7 +122,7 @@ def test_kfp_on_parsed_documents_matches_kfps_own_loader_on_fixtures():
 
 CASES = [
     # file, rule, line, words in the message
-    ("key_typo_top.yaml", "component-implementation", 1, "'implementation'"),
+    ("key_typo_top.yaml", "component-key-typo", 4, "did you mean 'implementation'"),
     ("key_typo_nested.yaml", "component-key-typo", 3, "did you mean 'default'"),
     ("key_typo_nested.yaml", "component-key-typo", 7, "did you mean 'command'"),
     ("placeholder_undefined.yaml", "component-placeholder", 11, "'learning_rate'"),
@@ -189,17 +189,15 @@ def test_moving_image_tag_is_a_warning_for_a_standalone_component(name, capsys):
     assert main(["--strict", path]) == 1
 
 
-def test_image_references_are_split_like_docker():
-    split = components.split_image
-    assert split("python") == ("python", None, None)
-    assert split("reg:5000/team/tool") == ("reg:5000/team/tool", None, None)
-    assert split("reg:5000/team/tool:1.2") == ("reg:5000/team/tool", "1.2", None)
-    assert split("a/b@sha256:ab") == ("a/b", None, "sha256:ab")
-    assert components.image_tag_problem("a/b:1.0") is None
-    assert components.image_tag_problem("a/b@sha256:ab") is None
-    assert "latest" in components.image_tag_problem("a/b:latest")
-    assert "no tag" in components.image_tag_problem("reg:5000/b")
-    assert "empty" in components.image_tag_problem("")
+def test_image_tag_problems():
+    from precommit_hooks.hooks.check_components.common import image_tag_problem
+
+    assert image_tag_problem("a/b:1.0") is None
+    assert image_tag_problem("a/b@sha256:" + "0" * 64) is None
+    assert "latest" in image_tag_problem("a/b:latest")
+    assert "no tag" in image_tag_problem("reg:5000/b")
+    assert "empty" in image_tag_problem("")
+    assert image_tag_problem("python 3.11") is None  # component-image reports it
 
 
 # ------------------------------------------------------------ project rules
@@ -408,3 +406,34 @@ def test_hook_runs_as_a_console_script_without_traceback(tmp_path):
     assert result.returncode == 1
     assert "[yaml-syntax]" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+# ------------------------------------------------------------ rules as units
+
+
+def test_every_rule_is_a_documented_unit():
+    from precommit_hooks.core.rules import rules_of
+
+    rules = {r.id: r for r in rules_of("check-components")}
+    assert len(rules) >= 15
+    files = sorted(str(p) for p in FIXTURES.rglob("*.yaml"))
+    emitted = {f.rule for f in check_components(files)}
+    reader = {r for r in emitted if r.startswith(("yaml-", "file-"))}
+    assert emitted - reader <= set(rules), emitted - reader - set(rules)
+    for r in rules.values():
+        assert r.summary.endswith(".") and r.details, r.id
+
+
+def test_one_rule_runs_alone_and_reports_only_its_id(tmp_path):
+    from precommit_hooks.core.rules import rules_of
+    from precommit_hooks.hooks.check_components import read_component
+    from precommit_hooks.hooks.check_components.model import Context
+
+    path = str(FIXTURES / "placeholder_undefined.yaml")
+    docs = yamlio.load(path).documents
+    for r in rules_of("check-components"):
+        if r.id == "kfp-loader":
+            continue
+        ctx = Context(path)
+        r.check(ctx, read_component(ctx, docs))
+        assert {f.rule for f in ctx.found} <= {r.id}, r.id
