@@ -18,7 +18,7 @@ import sys
 import warnings
 from typing import Any, Callable, Iterator
 
-from precommit_hooks.kfp import versions
+from precommit_hooks.kfp import internals, versions
 
 from precommit_hooks.core import yamlio
 from precommit_hooks.core.findings import (
@@ -128,7 +128,7 @@ class KfpStore:
         # kfp.Client.upload_pipeline cannot set a DNS-safe `name` apart from
         # the display name; the generated upload API it wraps can.  The
         # pipeline is shared (no namespace): get_pipeline_id finds only those.
-        created = self.client._upload_api.upload_pipeline(
+        created = internals.upload_api(self.client).upload_pipeline(
             package, name=kfp_name(display_name), display_name=display_name
         )
         return created.pipeline_id
@@ -137,7 +137,7 @@ class KfpStore:
         self, package: str, pipeline_id: str, names: versions.VersionName
     ) -> str:
         """Upload the package as a version with both names; its id."""
-        created = self.client._upload_api.upload_pipeline_version(
+        created = internals.upload_api(self.client).upload_pipeline_version(
             package,
             name=names.name,
             display_name=names.display_name,
@@ -195,6 +195,8 @@ def _kfp_errors(host: str, action: str) -> Iterator[None]:
             yield
     except Refusal:
         raise
+    except internals.KfpInternalsError as exc:
+        raise Refusal(str(exc)) from None
     except Exception as exc:  # noqa: BLE001 - one line instead of a traceback
         if _is_unreachable(exc):
             raise Refusal(
