@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import re
+from typing import Any
+
+from precommit_hooks.core import yamlio
 
 from precommit_hooks.core.rules import rule
 
-from precommit_hooks.hooks.check_components.model import HOOK, Component, Context
+from precommit_hooks.hooks.check_components.model import (
+    HOOK,
+    Component,
+    Context,
+    Pos,
+    key_pos,
+    pos_of,
+)
 
 RULE = "kfp-loader"
 # kfp error messages can embed the whole component; keep findings one line.
@@ -51,13 +61,56 @@ def kfp_verdict(documents: list, text: str) -> str | None:
     return None
 
 
+def _concat_with_if(value: Any, pos: Pos | None) -> Pos | None:
+    """The first ``{concat: [...]}`` holding an ``{if: ...}``: kfp refuses it."""
+    stack = [(value, pos)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, list):
+            stack.extend(
+                (v, yamlio.pos_of(node, i) or where) for i, v in enumerate(node)
+            )
+        elif isinstance(node, dict):
+            for key, inner in node.items():
+                inner_pos = pos_of(node, key) or where
+                if key == "concat" and isinstance(inner, list):
+                    if any(isinstance(v, dict) and "if" in v for v in inner):
+                        return inner_pos
+                stack.append((inner, inner_pos))
+    return None
+
+
+def locate(component: Component, message: str) -> Pos | None:
+    """The line kfp's error is about, where the message says enough; else the top."""
+    spec = component.spec
+    if "ContainerImplementation" in message or "implementation" in message:
+        if component.implementation_key in spec:
+            return key_pos(spec, component.implementation_key)
+    if "IfPresentPlaceholder within ConcatPlaceholder" in message:
+        for container in component.containers:
+            found = _concat_with_if(container.mapping, None)
+            if found:
+                return found
+    for _, _, item in component.items:
+        if isinstance(item, dict) and "default" in item:
+            if repr(str(item["default"])) in message:
+                return pos_of(item, "default")
+    for names in (component.inputs, component.outputs):
+        for name, pos in names.items():
+            if repr(name) in message:
+                return pos
+    return getattr(spec, "pos", None)
+
+
 @rule(HOOK, RULE)
 def kfp_loader(ctx: Context, component: Component) -> None:
     """kfp's ``load_component_from_file`` rejects the file.
 
     kfp is the final word: the file goes through the same steps as kfp's
     loader (on the documents already parsed, with every cap in place) and
-    kfp's error is reported in one line, in the user's type names.
+    kfp's error is reported in one line, in the user's type names, at the
+    line it is about when kfp's message says (the implementation, an input's
+    default, a placeholder), else at the top of the file.
     """
     from precommit_hooks.kfp.internals import KfpInternalsError
 
@@ -68,7 +121,7 @@ def kfp_loader(ctx: Context, component: Component) -> None:
         return
     if verdict is not None:
         ctx.add(
-            getattr(component.spec, "pos", None),
+            locate(component, verdict),
             RULE,
             f"kfp's load_component_from_file rejects this component: {verdict}",
         )

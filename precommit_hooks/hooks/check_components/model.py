@@ -69,6 +69,8 @@ class Component:
     key_sites: list[KeySite] = field(default_factory=list)
     # v1: (plural key, index, item) of every inputs/outputs entry
     items: list[tuple[str, int, Any]] = field(default_factory=list)
+    # v1: "inputs"/"outputs" -> the key as written (a typo of it, when misspelled)
+    item_keys: dict[str, str] = field(default_factory=dict)
     inputs: dict[str, Pos | None] = field(default_factory=dict)
     outputs: dict[str, Pos | None] = field(default_factory=dict)
     implementation: Any = None

@@ -31,14 +31,23 @@ CONTAINER_KEYS = ("image", "command", "args", "env", "fileOutputs")
 METADATA_KEYS = ("annotations", "labels")
 
 
+def resolve(mapping: dict, key: str, known: tuple[str, ...]) -> Any:
+    """``key``, or the unknown key of ``mapping`` that is its typo, or None.
+
+    The checks below a misspelled key then still run on its value, so one
+    typo never hides the errors under it.
+    """
+    if key in mapping:
+        return key
+    for other in mapping:
+        if other not in known and closest(other, known, TYPO_CUTOFF) == key:
+            return other
+    return None
+
+
 def implementation_key(spec: dict) -> str | None:
     """``implementation``, or the top-level key that is a typo of it."""
-    if "implementation" in spec:
-        return "implementation"
-    for key in spec:
-        if key not in TOP_KEYS and closest(key, ["implementation"], TYPO_CUTOFF):
-            return str(key)
-    return None
+    return resolve(spec, "implementation", TOP_KEYS + OPTIONAL_TOP_KEYS)
 
 
 def view(spec: dict, impl_key: str = "implementation") -> Component:
@@ -46,13 +55,16 @@ def view(spec: dict, impl_key: str = "implementation") -> Component:
     component = Component(spec, "v1", implementation_key=impl_key)
     sites = component.key_sites
     sites.append(KeySite(spec, TOP_KEYS, "the component", OPTIONAL_TOP_KEYS))
-    if isinstance(spec.get("metadata"), dict):
-        sites.append(KeySite(spec["metadata"], METADATA_KEYS, "metadata"))
+    top = TOP_KEYS + OPTIONAL_TOP_KEYS
+    metadata = spec.get(resolve(spec, "metadata", top))
+    if isinstance(metadata, dict):
+        sites.append(KeySite(metadata, METADATA_KEYS, "metadata"))
     for key, allowed, where in (
         ("inputs", INPUT_KEYS, "an input"),
         ("outputs", OUTPUT_KEYS, "an output"),
     ):
-        items = spec.get(key)
+        component.item_keys[key] = resolve(spec, key, top) or key
+        items = spec.get(component.item_keys[key])
         names = component.inputs if key == "inputs" else component.outputs
         for index, item in enumerate(items if isinstance(items, list) else []):
             component.items.append((key, index, item))
@@ -66,7 +78,9 @@ def view(spec: dict, impl_key: str = "implementation") -> Component:
     component.implementation = implementation
     if isinstance(implementation, dict):
         sites.append(KeySite(implementation, IMPLEMENTATION_KEYS, "implementation"))
-        container = implementation.get("container")
+        container = implementation.get(
+            resolve(implementation, "container", IMPLEMENTATION_KEYS)
+        )
         if isinstance(container, dict):
             sites.append(KeySite(container, CONTAINER_KEYS, "container"))
             component.containers.append(Container(container))
@@ -77,7 +91,8 @@ def view(spec: dict, impl_key: str = "implementation") -> Component:
     return component
 
 
-def _type_problems(spec: dict) -> list[tuple[Pos | None, str]]:
+def _type_problems(component: Component) -> list[tuple[Pos | None, str]]:
+    spec = component.spec
     problems = []
     for key in ("name", "description"):
         if key in spec and not isinstance(spec[key], str):
@@ -89,12 +104,14 @@ def _type_problems(spec: dict) -> list[tuple[Pos | None, str]]:
                 )
             )
     for key in ("inputs", "outputs"):
-        if spec.get(key) is not None and not isinstance(spec[key], list):
+        written = component.item_keys.get(key, key)
+        value = spec.get(written)
+        if value is not None and not isinstance(value, list):
             problems.append(
                 (
-                    pos_of(spec, key),
+                    pos_of(spec, written),
                     f"{key} must be a list of {{name: ...}} mappings, got "
-                    f"{yamlio.type_name(spec[key])}",
+                    f"{yamlio.type_name(value)}",
                 )
             )
     return problems
@@ -110,12 +127,12 @@ def value_types(ctx: Context, component: Component) -> None:
     """
     if component.kind != "v1":
         return
-    for pos, message in _type_problems(component.spec):
+    for pos, message in _type_problems(component):
         ctx.add(pos, "component-type", message)
     for key, index, item in component.items:
         if not isinstance(item, dict):
             ctx.add(
-                yamlio.pos_of(component.spec[key], index),
+                yamlio.pos_of(component.spec[component.item_keys[key]], index),
                 "component-type",
                 f"each {key[:-1]} must be a mapping with a name, got "
                 f"{yamlio.type_name(item)}",

@@ -81,6 +81,8 @@ def test_each_rejected_corpus_file_is_named_with_kfps_reason(corpus_results):
         # The TSV holds kfp's error, cut short; ours starts the same way.
         expected = " ".join(row["kfp_2.17.3_loader_error"].split())[:80]
         assert expected in loader[0].message, (path, loader[0].message)
+        # at the line kfp's error is about (the implementation, a placeholder)
+        assert loader[0].line > 1, (path, loader[0].text())
 
 
 def test_corpus_warnings_do_not_change_the_exit_code(corpus_results, capsys):
@@ -146,6 +148,14 @@ CASES = [
     ("empty.yaml", "component-type", 0, "got nothing"),
     ("null.yaml", "component-type", 0, "got null"),
     ("top_level_list.yaml", "component-type", 1, "got list"),
+    ("typo_hides_nothing.yaml", "component-key-typo", 3, "did you mean 'inputs'"),
+    ("typo_hides_nothing.yaml", "component-key-typo", 4, "did you mean 'default'"),
+    ("typo_hides_nothing.yaml", "component-name", 5, "got integer 7; quote it"),
+    ("typo_hides_nothing.yaml", "component-key-typo", 6, "'implementation'"),
+    ("typo_hides_nothing.yaml", "component-key-typo", 7, "'container'"),
+    ("typo_hides_nothing.yaml", "component-image", 8, "contains white space"),
+    ("typo_hides_nothing.yaml", "component-placeholder", 9, "did you mean 'text'"),
+    ("bad_default.yaml", "kfp-loader", 3, "'abc'"),
 ]
 
 
@@ -437,3 +447,20 @@ def test_one_rule_runs_alone_and_reports_only_its_id(tmp_path):
         ctx = Context(path)
         r.check(ctx, read_component(ctx, docs))
         assert {f.rule for f in ctx.found} <= {r.id}, r.id
+
+
+def test_kfp_messages_speak_the_users_type_names():
+    from precommit_hooks.hooks.check_components.loader import one_line
+
+    message = one_line("Expected NUMBER_INTEGER,\n got STRING for\tn")
+    assert message == "Expected integer, got string for n"
+    assert one_line("x" * 1000).endswith("...") and len(one_line("x" * 1000)) < 310
+
+
+def test_a_typo_at_the_top_is_at_its_own_line_not_1_1(tmp_path):
+    path = tmp_path / "component.yaml"
+    text = (FIXTURES / "valid_v1.yaml").read_text().replace("inputs:", "inptus:")
+    path.write_text(text)
+    found = [f for f in check_component(str(path)) if f.rule == "component-key-typo"]
+    line = text.splitlines().index("inptus:") + 1
+    assert [(f.line, f.col) for f in found] == [(line, 1)]
