@@ -74,6 +74,12 @@ def package_input_specs(package: str) -> dict[str, dict[str, Any]]:
             package, max_bytes=_COMPILED_MAX_BYTES, max_nodes=_COMPILED_MAX_NODES
         )
     except yamlio.YamlError as exc:
+        if exc.finding.rule == "file-too-large":  # no --max-bytes here to raise
+            raise Refusal(
+                f"{package}: the pipeline package is over the "
+                f"{_COMPILED_MAX_BYTES >> 20} MiB a compiled pipeline may be; "
+                "is it the compiled YAML?"
+            ) from None
         raise Refusal(f"the pipeline package is unreadable: {exc.finding.text()}")
     spec = loaded.documents[0] if loaded.documents else None
     if not isinstance(spec, dict) or "root" not in spec:

@@ -19,6 +19,7 @@ from typing import Any, Sequence
 from precommit_hooks.core import yamlio
 from precommit_hooks.core.files import write_atomic
 from precommit_hooks.core.findings import Refusal, print_json
+from precommit_hooks.core.text import positive_int
 from precommit_hooks.core.images import (
     TAG_RULE,
     ImageRefError,
@@ -246,10 +247,10 @@ def write_text_atomic(path: str, text: str) -> None:
     write_atomic(path, text.encode("utf-8-sig" if bom else "utf-8"))
 
 
-def compose_repositories(path: str) -> set[str]:
+def compose_repositories(path: str, max_bytes: int | None = None) -> set[str]:
     """The image repositories a docker-compose file builds."""
     try:
-        loaded = yamlio.load_one(path)
+        loaded = yamlio.load_one(path, max_bytes=max_bytes)
     except yamlio.YamlError as exc:
         raise Refusal(exc.finding.text()) from None
     data = loaded.documents[0] if loaded.documents else None
@@ -276,15 +277,18 @@ def compose_repositories(path: str) -> set[str]:
 
 
 def bump_files(
-    paths: Sequence[str], tag: str, compose: str | None = None
+    paths: Sequence[str],
+    tag: str,
+    compose: str | None = None,
+    max_bytes: int | None = None,
 ) -> dict[str, Any]:
     """Bump every file, all checked before any is written; the JSON report."""
-    repositories = compose_repositories(compose) if compose else None
+    repositories = compose_repositories(compose, max_bytes) if compose else None
     edits: list[Edit] = []
     skipped: list[dict[str, str]] = []
     unchanged: list[str] = []
     for path in dict.fromkeys(paths):
-        edit, passed = plan_bump(path, tag, repositories)
+        edit, passed = plan_bump(path, tag, repositories, max_bytes)
         skipped.extend(passed)
         if edit is None:
             unchanged.append(path)
@@ -301,17 +305,23 @@ def bump_files(
 
 
 def _bump_command(args: argparse.Namespace) -> int:
-    print_json(bump_files(args.files, args.tag, args.compose))
+    print_json(bump_files(args.files, args.tag, args.compose, args.max_bytes))
     return 0
 
 
 def configure_bump_image_tag(parser: argparse.ArgumentParser) -> None:
-    """``dsp bump-image-tag --tag T [--compose FILE] FILE...``."""
+    """``dsp bump-image-tag --tag T [--compose FILE] [--max-bytes N] FILE...``."""
     parser.add_argument("--tag", required=True, help="the new image tag")
     parser.add_argument(
         "--compose",
         default=None,
         help="docker-compose.yaml: only bump images that it builds",
+    )
+    parser.add_argument(
+        "--max-bytes",
+        type=positive_int,
+        default=None,
+        help="largest component or compose file read, in bytes (default 1 MiB)",
     )
     parser.add_argument("files", nargs="+", metavar="FILE", help="component.yaml")
     parser.set_defaults(func=_bump_command)

@@ -41,7 +41,6 @@ from precommit_hooks.hooks.check_components.model import HOOK, Component, Contex
 
 is_project_folder = project.is_project_folder
 kfp_verdict = loader.kfp_verdict
-check_requirements = requirements.check_requirements
 
 
 def read_component(ctx: Context, documents: list) -> Component | None:

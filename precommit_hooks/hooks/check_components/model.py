@@ -32,6 +32,8 @@ class Context:
     found: list[Finding] = field(default_factory=list)
 
     def add(self, pos: Pos | None, rule: str, message: str, level: str = ERROR) -> None:
+        # One finding, one line, whatever a library's message held.
+        message = " ".join(message.splitlines())
         self.found.append(finding(self.path, pos, rule, message, level))
 
 
