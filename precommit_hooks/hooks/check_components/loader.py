@@ -119,9 +119,14 @@ def kfp_loader(ctx: Context, component: Component) -> None:
     except KfpInternalsError as exc:
         ctx.add(None, RULE, f"cannot ask kfp about this component: {exc}")
         return
-    if verdict is not None:
-        ctx.add(
-            locate(component, verdict),
-            RULE,
-            f"kfp's load_component_from_file rejects this component: {verdict}",
-        )
+    if verdict is None:
+        return
+    key, pos, why = component.implementation_key, locate(component, verdict), ""
+    if component.kind == "v1" and key != "implementation":
+        pos = key_pos(component.spec, key)
+        why = f" (it reads the file as compiled YAML: {key!r} is not 'implementation')"
+    ctx.add(
+        pos,
+        RULE,
+        f"kfp's load_component_from_file rejects this component: {verdict}{why}",
+    )

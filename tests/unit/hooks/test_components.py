@@ -59,6 +59,7 @@ CASES = [
     ("typo_hides_nothing.yaml", "component-key-typo", 4, "did you mean 'default'"),
     ("typo_hides_nothing.yaml", "component-name", 5, "got integer 7; quote it"),
     ("typo_hides_nothing.yaml", "component-key-typo", 6, "'implementation'"),
+    ("typo_hides_nothing.yaml", "kfp-loader", 6, "'implementaton' is not"),
     ("typo_hides_nothing.yaml", "component-key-typo", 7, "'container'"),
     ("typo_hides_nothing.yaml", "component-image", 8, "contains white space"),
     ("typo_hides_nothing.yaml", "component-placeholder", 9, "did you mean 'text'"),
