@@ -12,6 +12,7 @@ from typing import Any, Iterator, Sequence
 
 from precommit_hooks.core import yamlio
 from precommit_hooks.core.findings import ERROR, Finding, finding
+from precommit_hooks.core.text import closest
 
 HOOK = "check-components"
 Pos = tuple[int, int]
@@ -106,3 +107,9 @@ def unknown_keys(site: KeySite) -> Iterator[Any]:
     for key in site.mapping:
         if key not in site.known and key not in site.also_allowed:
             yield key
+
+
+def suggestion(word: Any, choices: Any) -> str:
+    """``"; did you mean 'x'?"`` for the closest choice, or ``""``."""
+    guess = closest(word, choices)
+    return f"; did you mean {guess!r}?" if guess else ""

@@ -7,7 +7,6 @@ from typing import Any, Iterator
 
 from precommit_hooks.core import yamlio
 from precommit_hooks.core.rules import rule
-from precommit_hooks.core.text import closest
 
 from precommit_hooks.hooks.check_components.model import (
     HOOK,
@@ -18,6 +17,7 @@ from precommit_hooks.hooks.check_components.model import (
     key_pos,
     mapping_at,
     pos_of,
+    suggestion,
 )
 
 INPUT_PLACEHOLDERS = (
@@ -35,11 +35,6 @@ _V2_PLACEHOLDER = re.compile(
     r"\{\{\$\.(inputs|outputs)\.(parameters|artifacts)\['([^']*)'\]"
 )
 RULE = "component-placeholder"
-
-
-def _did_you_mean(word: str, choices: Any) -> str:
-    guess = closest(word, choices)
-    return f"; did you mean {guess!r}?" if guess else ""
 
 
 def _roots(container: dict) -> Iterator[tuple[Any, Pos | None]]:
@@ -106,7 +101,7 @@ class _V1Walk:
                 key_pos(value, kind),
                 RULE,
                 f"unknown placeholder {{{kind}: ...}}"
-                + _did_you_mean(kind, ALL_PLACEHOLDERS),
+                + suggestion(kind, ALL_PLACEHOLDERS),
             )
 
     def if_placeholder(self, arg: Any, pos: Pos | None) -> None:
@@ -143,7 +138,7 @@ class _V1Walk:
                 hint = f"; {name!r} is an input: use inputValue or inputPath"
         else:
             defined = ", ".join(sorted(own)) or "none"
-            hint = _did_you_mean(name, own) or f" ({what}s: {defined})"
+            hint = suggestion(name, own) or f" ({what}s: {defined})"
         self.ctx.add(
             pos, RULE, f"{{{kind}: {name}}} names no {what} of this component{hint}"
         )
@@ -157,7 +152,7 @@ def _file_outputs(ctx: Context, component: Component, container: dict) -> None:
                 key_pos(file_outputs, name),
                 RULE,
                 f"fileOutputs entry {name!r} names no output"
-                + _did_you_mean(name, component.outputs),
+                + suggestion(name, component.outputs),
             )
 
 
@@ -184,7 +179,7 @@ def _v2(ctx: Context, container: Container, name: str, component: Any) -> None:
                         f"executor {container.label!r} uses {side}.{kind}[{ref!r}], "
                         f"which component {name!r} does not define in "
                         f"{side[:-1]}Definitions.{kind}"
-                        + _did_you_mean(ref, defined[side][kind]),
+                        + suggestion(ref, defined[side][kind]),
                     )
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from precommit_hooks.core.rules import rule
-from precommit_hooks.core.text import closest
 
 from precommit_hooks.hooks.check_components.model import (
     HOOK,
@@ -20,6 +19,7 @@ from precommit_hooks.hooks.check_components.model import (
     Pos,
     mapping_at,
     pos_of,
+    suggestion,
 )
 
 TOP_KEYS = (
@@ -58,11 +58,6 @@ def view(spec: dict) -> Component:
     return component
 
 
-def _did_you_mean(word: Any, choices: Any) -> str:
-    guess = closest(word, choices)
-    return f"; did you mean {guess!r}?" if guess else ""
-
-
 def _shape(spec: dict) -> Iterator[tuple[Pos | None, str]]:
     info = spec.get("pipelineInfo")
     if not isinstance(info, dict) or not isinstance(info.get("name"), str):
@@ -80,7 +75,7 @@ def _shape(spec: dict) -> Iterator[tuple[Pos | None, str]]:
             yield pos_of(body, "executorLabel"), (
                 f"component {name!r} runs executor {label!r}, which "
                 "deploymentSpec.executors does not define"
-                + _did_you_mean(str(label), executors)
+                + suggestion(str(label), executors)
             )
 
 
@@ -91,7 +86,7 @@ def _task_problems(
     if not isinstance(ref, str) or ref not in components:
         yield pos_of(task, "componentRef"), (
             f"task {task_name!r} in {owner} refers to component {ref!r}, "
-            "which components does not define" + _did_you_mean(str(ref), components)
+            "which components does not define" + suggestion(str(ref), components)
         )
     dependencies = task.get("dependentTasks")
     for dep in dependencies if isinstance(dependencies, list) else []:
