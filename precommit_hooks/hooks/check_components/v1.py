@@ -121,9 +121,10 @@ def _type_problems(component: Component) -> list[tuple[Pos | None, str]]:
 def value_types(ctx: Context, component: Component) -> None:
     """A value of the wrong type where kfp expects a string, list or mapping.
 
-    ``name: no`` is a boolean in YAML, ``inputs:`` a list of mappings,
-    ``command:`` and ``args:`` lists; the message names the type found and,
-    for a scalar read as a boolean or number, says to quote it.
+    The file's top level is a mapping; ``name: no`` is a boolean in YAML,
+    ``inputs:`` a list of mappings, ``command:`` and ``args:`` lists; the
+    message names the type found and, for a scalar read as a boolean or
+    number, says to quote it.
     """
     if component.kind != "v1":
         return
