@@ -18,7 +18,7 @@ import sys
 import warnings
 from typing import Any, Callable, Iterator
 
-from precommit_hooks.kfp import versions
+from precommit_hooks.kfp import internals, versions
 
 from precommit_hooks.core import yamlio
 from precommit_hooks.core.findings import (
@@ -74,6 +74,12 @@ def package_input_specs(package: str) -> dict[str, dict[str, Any]]:
             package, max_bytes=_COMPILED_MAX_BYTES, max_nodes=_COMPILED_MAX_NODES
         )
     except yamlio.YamlError as exc:
+        if exc.finding.rule == "file-too-large":  # no --max-bytes here to raise
+            raise Refusal(
+                f"{package}: the pipeline package is over the "
+                f"{_COMPILED_MAX_BYTES >> 20} MiB a compiled pipeline may be; "
+                "is it the compiled YAML?"
+            ) from None
         raise Refusal(f"the pipeline package is unreadable: {exc.finding.text()}")
     spec = loaded.documents[0] if loaded.documents else None
     if not isinstance(spec, dict) or "root" not in spec:
@@ -128,7 +134,7 @@ class KfpStore:
         # kfp.Client.upload_pipeline cannot set a DNS-safe `name` apart from
         # the display name; the generated upload API it wraps can.  The
         # pipeline is shared (no namespace): get_pipeline_id finds only those.
-        created = self.client._upload_api.upload_pipeline(
+        created = internals.upload_api(self.client).upload_pipeline(
             package, name=kfp_name(display_name), display_name=display_name
         )
         return created.pipeline_id
@@ -137,7 +143,7 @@ class KfpStore:
         self, package: str, pipeline_id: str, names: versions.VersionName
     ) -> str:
         """Upload the package as a version with both names; its id."""
-        created = self.client._upload_api.upload_pipeline_version(
+        created = internals.upload_api(self.client).upload_pipeline_version(
             package,
             name=names.name,
             display_name=names.display_name,
@@ -195,6 +201,8 @@ def _kfp_errors(host: str, action: str) -> Iterator[None]:
             yield
     except Refusal:
         raise
+    except internals.KfpInternalsError as exc:
+        raise Refusal(str(exc)) from None
     except Exception as exc:  # noqa: BLE001 - one line instead of a traceback
         if _is_unreachable(exc):
             raise Refusal(

@@ -19,11 +19,15 @@ from typing import Any, Sequence
 from precommit_hooks.core import yamlio
 from precommit_hooks.core.files import write_atomic
 from precommit_hooks.core.findings import Refusal, print_json
+from precommit_hooks.core.text import positive_int
+from precommit_hooks.core.images import (
+    TAG_RULE,
+    ImageRefError,
+    is_tag,
+    parse_compose_image,
+    parse_image,
+)
 
-# Docker's tag grammar.
-_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
-# Characters an image reference can hold; anything else is not ours to edit.
-_IMAGE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]*")
 _PLAIN_SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/@:+-]*")
 
 
@@ -47,16 +51,12 @@ class Edit:
 
 def repository_of(image: str) -> str:
     """The image without its tag or digest: ``registry/name``."""
-    image = image.split("@", 1)[0]
-    last = image.rsplit("/", 1)[-1]
-    if ":" in last:
-        image = image[: len(image) - len(last)] + last.split(":", 1)[0]
-    return image
+    return parse_image(image).repository
 
 
 def with_tag(image: str, tag: str) -> str:
     """``image`` pointed at ``tag`` (any old tag or digest dropped)."""
-    return f"{repository_of(image)}:{tag}"
+    return parse_image(image).with_tag(tag)
 
 
 def image_sites(data: Any, path: str) -> list[ImageSite]:
@@ -87,11 +87,19 @@ def image_sites(data: Any, path: str) -> list[ImageSite]:
         image = container.get("image")
         if image is None:
             continue
-        if not isinstance(image, str) or not _IMAGE.fullmatch(image):
+        line = container.pos_of("image")[0]
+        if not isinstance(image, str):
             raise Refusal(
-                f"{path}:{container.pos_of('image')[0]}: image {image!r} is not "
-                "an image reference; fix it by hand first"
+                f"{path}:{line}: image {image!r} is not an image reference; "
+                "fix it by hand first"
             )
+        try:
+            parse_image(image)
+        except ImageRefError as exc:
+            raise Refusal(
+                f"{path}:{line}: image {image!r} is not an image reference: it "
+                f"{exc}; fix it by hand first"
+            ) from None
         sites.append(ImageSite(container, container.pos_of("image"), image))
     if not sites:
         raise Refusal(
@@ -155,11 +163,8 @@ def plan_bump(
     Returns ``(edit or None when nothing changes, skipped images)``; images
     whose repository is not in ``repositories`` (when given) are skipped.
     """
-    if not _TAG.fullmatch(tag or ""):
-        raise Refusal(
-            f"tag {tag!r} is not a valid image tag (letters, digits, '_', '.', '-'; "
-            "at most 128, not starting with '.' or '-')"
-        )
+    if not is_tag(tag or ""):
+        raise Refusal(f"tag {tag!r} is not a valid image tag ({TAG_RULE})")
     try:
         loaded = yamlio.load_one(path, max_bytes=max_bytes)
     except yamlio.YamlError as exc:
@@ -242,38 +247,48 @@ def write_text_atomic(path: str, text: str) -> None:
     write_atomic(path, text.encode("utf-8-sig" if bom else "utf-8"))
 
 
-def compose_repositories(path: str) -> set[str]:
+def compose_repositories(path: str, max_bytes: int | None = None) -> set[str]:
     """The image repositories a docker-compose file builds."""
     try:
-        loaded = yamlio.load_one(path)
+        loaded = yamlio.load_one(path, max_bytes=max_bytes)
     except yamlio.YamlError as exc:
         raise Refusal(exc.finding.text()) from None
     data = loaded.documents[0] if loaded.documents else None
     services = data.get("services") if isinstance(data, dict) else None
     if not isinstance(services, dict):
         raise Refusal(f"{path} has no 'services' mapping: not a docker-compose file")
-    built = {
-        repository_of(service["image"])
-        for service in services.values()
-        if isinstance(service, dict)
-        and service.get("build")
-        and isinstance(service.get("image"), str)
-    }
+    built = set()
+    for service in services.values():
+        if not isinstance(service, dict) or not service.get("build"):
+            continue
+        image = service.get("image")
+        if not isinstance(image, str):
+            continue
+        try:
+            built.add(parse_compose_image(image).repository)
+        except ImageRefError as exc:
+            raise Refusal(
+                f"{path}: image {image!r} is not an image reference: it {exc}; "
+                "fix it first"
+            ) from None
     if not built:
         raise Refusal(f"{path} builds no images (no service with build and image)")
     return built
 
 
 def bump_files(
-    paths: Sequence[str], tag: str, compose: str | None = None
+    paths: Sequence[str],
+    tag: str,
+    compose: str | None = None,
+    max_bytes: int | None = None,
 ) -> dict[str, Any]:
     """Bump every file, all checked before any is written; the JSON report."""
-    repositories = compose_repositories(compose) if compose else None
+    repositories = compose_repositories(compose, max_bytes) if compose else None
     edits: list[Edit] = []
     skipped: list[dict[str, str]] = []
     unchanged: list[str] = []
     for path in dict.fromkeys(paths):
-        edit, passed = plan_bump(path, tag, repositories)
+        edit, passed = plan_bump(path, tag, repositories, max_bytes)
         skipped.extend(passed)
         if edit is None:
             unchanged.append(path)
@@ -290,17 +305,23 @@ def bump_files(
 
 
 def _bump_command(args: argparse.Namespace) -> int:
-    print_json(bump_files(args.files, args.tag, args.compose))
+    print_json(bump_files(args.files, args.tag, args.compose, args.max_bytes))
     return 0
 
 
 def configure_bump_image_tag(parser: argparse.ArgumentParser) -> None:
-    """``dsp bump-image-tag --tag T [--compose FILE] FILE...``."""
+    """``dsp bump-image-tag --tag T [--compose FILE] [--max-bytes N] FILE...``."""
     parser.add_argument("--tag", required=True, help="the new image tag")
     parser.add_argument(
         "--compose",
         default=None,
         help="docker-compose.yaml: only bump images that it builds",
+    )
+    parser.add_argument(
+        "--max-bytes",
+        type=positive_int,
+        default=None,
+        help="largest component or compose file read, in bytes (default 1 MiB)",
     )
     parser.add_argument("files", nargs="+", metavar="FILE", help="component.yaml")
     parser.set_defaults(func=_bump_command)

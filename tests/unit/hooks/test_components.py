@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import shutil
@@ -12,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from precommit_hooks.hooks import check_components as components
 
 from precommit_hooks.core import yamlio
 from precommit_hooks.hooks.check_components import (
@@ -23,106 +21,17 @@ from precommit_hooks.hooks.check_components import (
 from tests.support.paths import FIXTURES
 
 FIXTURES = FIXTURES / "components"
-PROJECT = FIXTURES / "project" / "workflows" / "components"
-PROJECT_BAD = FIXTURES / "project_bad" / "workflows" / "components"
-
-
-def _errors(found):
-    return [f for f in found if f.level == "error"]
 
 
 def _rules(found, level="error"):
     return {f.rule for f in found if f.level == level}
 
 
-# ------------------------------------------------------------------ corpus
-
-
-@pytest.fixture(scope="module")
-def corpus_results(corpus):
-    """Every corpus file checked once, with the verdicts kfp 2.17.3 gave."""
-    folder = corpus / "kfp-components"
-    with open(folder / "VERDICTS.tsv", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
-    paths = [str(folder / row["path"]) for row in rows]
-    found = check_components(paths)
-    by_path: dict[str, list] = {path: [] for path in paths}
-    for item in found:
-        by_path[item.path].append(item)
-    return rows, paths, by_path
-
-
-def test_corpus_has_the_documented_verdicts(corpus_results):
-    rows, _, _ = corpus_results
-    verdicts = [row["verdict"] for row in rows]
-    assert len(rows) == 264
-    assert verdicts.count("valid") == 258
-    assert verdicts.count("invalid") == 6
-
-
-def test_verdict_agrees_with_kfp_on_every_corpus_file(corpus_results):
-    rows, paths, by_path = corpus_results
-    disagree = [
-        (row["path"], row["verdict"], [f.text() for f in _errors(by_path[path])])
-        for row, path in zip(rows, paths)
-        if bool(_errors(by_path[path])) != (row["verdict"] == "invalid")
-    ]
-    assert disagree == []
-
-
-def test_each_rejected_corpus_file_is_named_with_kfps_reason(corpus_results):
-    rows, paths, by_path = corpus_results
-    for row, path in zip(rows, paths):
-        if row["verdict"] != "invalid":
-            continue
-        loader = [f for f in by_path[path] if f.rule == "kfp-loader"]
-        assert len(loader) == 1, path
-        assert loader[0].path == path
-        # The TSV holds kfp's error, cut short; ours starts the same way.
-        expected = " ".join(row["kfp_2.17.3_loader_error"].split())[:80]
-        assert expected in loader[0].message, (path, loader[0].message)
-
-
-def test_corpus_warnings_do_not_change_the_exit_code(corpus_results, capsys):
-    rows, paths, by_path = corpus_results
-    valid = [p for row, p in zip(rows, paths) if row["verdict"] == "valid"]
-    warned = [p for p in valid if any(f.level == "warning" for f in by_path[p])]
-    assert len(warned) > 100  # most of them for a ':latest' or untagged image
-    assert main(warned) == 0
-    assert main(["--strict", *warned[:3]]) == 1
-    assert "component-image-tag" in capsys.readouterr().out
-
-
-def test_kfp_on_parsed_documents_matches_kfps_own_loader_on_fixtures():
-    """Our pre-parsed route to kfp gives kfp's verdict and error type."""
-    from kfp.components import load_component_from_file
-
-    for path in sorted(FIXTURES.glob("*.yaml")):
-        try:
-            load_component_from_file(str(path))
-            expected = None
-        except Exception as exc:  # noqa: BLE001 - kfp raises many types
-            expected = type(exc).__name__
-        text = path.read_text(encoding="utf-8")
-        try:
-            docs = yamlio.load(str(path)).documents
-        except yamlio.YamlError:
-            continue  # ours stops earlier with its own finding
-        if not docs or not isinstance(docs[0], dict):
-            continue  # ours stops earlier with its own finding
-        verdict = components.kfp_verdict(docs, text)
-        got = None if verdict is None else verdict.split(":", 1)[0]
-        # PyYAML names the two-document error ComposerError; ours a ValueError.
-        if expected == "ComposerError":
-            expected = "ValueError"
-        assert got == expected, path.name
-
-
 # ---------------------------------------------------------------- fixtures
 
 CASES = [
     # file, rule, line, words in the message
-    ("key_typo_top.yaml", "component-implementation", 1, "'implementation'"),
+    ("key_typo_top.yaml", "component-key-typo", 4, "did you mean 'implementation'"),
     ("key_typo_nested.yaml", "component-key-typo", 3, "did you mean 'default'"),
     ("key_typo_nested.yaml", "component-key-typo", 7, "did you mean 'command'"),
     ("placeholder_undefined.yaml", "component-placeholder", 11, "'learning_rate'"),
@@ -146,6 +55,15 @@ CASES = [
     ("empty.yaml", "component-type", 0, "got nothing"),
     ("null.yaml", "component-type", 0, "got null"),
     ("top_level_list.yaml", "component-type", 1, "got list"),
+    ("typo_hides_nothing.yaml", "component-key-typo", 3, "did you mean 'inputs'"),
+    ("typo_hides_nothing.yaml", "component-key-typo", 4, "did you mean 'default'"),
+    ("typo_hides_nothing.yaml", "component-name", 5, "got integer 7; quote it"),
+    ("typo_hides_nothing.yaml", "component-key-typo", 6, "'implementation'"),
+    ("typo_hides_nothing.yaml", "kfp-loader", 6, "'implementaton' is not"),
+    ("typo_hides_nothing.yaml", "component-key-typo", 7, "'container'"),
+    ("typo_hides_nothing.yaml", "component-image", 8, "contains white space"),
+    ("typo_hides_nothing.yaml", "component-placeholder", 9, "did you mean 'text'"),
+    ("bad_default.yaml", "kfp-loader", 3, "'abc'"),
 ]
 
 
@@ -189,141 +107,15 @@ def test_moving_image_tag_is_a_warning_for_a_standalone_component(name, capsys):
     assert main(["--strict", path]) == 1
 
 
-def test_image_references_are_split_like_docker():
-    split = components.split_image
-    assert split("python") == ("python", None, None)
-    assert split("reg:5000/team/tool") == ("reg:5000/team/tool", None, None)
-    assert split("reg:5000/team/tool:1.2") == ("reg:5000/team/tool", "1.2", None)
-    assert split("a/b@sha256:ab") == ("a/b", None, "sha256:ab")
-    assert components.image_tag_problem("a/b:1.0") is None
-    assert components.image_tag_problem("a/b@sha256:ab") is None
-    assert "latest" in components.image_tag_problem("a/b:latest")
-    assert "no tag" in components.image_tag_problem("reg:5000/b")
-    assert "empty" in components.image_tag_problem("")
+def test_image_tag_problems():
+    from precommit_hooks.hooks.check_components.common import image_tag_problem
 
-
-# ------------------------------------------------------------ project rules
-
-
-def test_a_well_formed_project_component_is_clean():
-    assert check_component(str(PROJECT / "train" / "component.yaml")) == []
-
-
-def test_project_component_rules():
-    path = str(PROJECT_BAD / "train" / "component.yaml")
-    found = check_component(path)
-    assert _rules(found) == {
-        "component-compose",
-        "component-dockerfile",
-        "component-image-tag",
-        "component-script",
-        "component-requirements",
-    }
-    text = "\n".join(f.text() for f in found)
-    assert "':latest'; a project component pins its tag" in text
-    assert "'src/missing.py'" in text
-    assert "images there: registry.example.com/team/evaluate" in text
-    requirements = str(PROJECT_BAD / "train" / "requirements.txt")
-    unpinned = sorted(f.line for f in found if f.path == requirements)
-    assert unpinned == [1, 2, 3, 4]  # requests==2.32.3 on line 5 is pinned
-
-
-def test_no_project_rules_option_keeps_only_the_standalone_rules(capsys):
-    path = str(PROJECT_BAD / "train" / "component.yaml")
-    assert main(["--no-project-rules", path]) == 0
-    out = capsys.readouterr().out
-    assert "warning:" in out and "error:" not in out
-
-
-def _project(tmp_path: Path, dockerfile: str, command: str, compose: str) -> Path:
-    folder = tmp_path / "repo" / "workflows" / "components" / "tool"
-    (folder / "src" / "pkg").mkdir(parents=True)
-    (tmp_path / "repo" / ".git").mkdir()
-    (folder / "src" / "pkg" / "run.py").write_text("print('run')\n")
-    (folder / "Dockerfile").write_text(dockerfile)
-    (folder / "requirements.txt").write_text("requests==2.32.3\n")
-    (folder.parent / "docker-compose.yaml").write_text(compose)
-    component = folder / "component.yaml"
-    component.write_text(
-        "name: Tool\nimplementation:\n  container:\n"
-        "    image: registry.example.com/tool:2.0.0\n"
-        f"    command: {command}\n"
-    )
-    return component
-
-
-COMPOSE = "services:\n  tool:\n    image: registry.example.com/tool:${TAG:-dev}\n"
-
-
-@pytest.mark.parametrize(
-    "dockerfile,command,ok",
-    [
-        ("FROM python:3.11\nCOPY src/ /app/src/\n", "[python, /app/src/pkg/run.py]", 1),
-        (
-            "FROM python:3.11\nCOPY src/ /app/src/\n",
-            "[python, /app/src/pkg/gone.py]",
-            0,
-        ),
-        ("FROM python:3.11\nWORKDIR /app\nCOPY . .\n", "[python, src/pkg/run.py]", 1),
-        (
-            "FROM python:3.11\nWORKDIR /srv\nCOPY src/pkg/run.py \\\n  /srv/run.py\n",
-            "[python, run.py]",
-            1,
-        ),
-        ("FROM python:3.11\nWORKDIR /srv\n", "[python, /usr/lib/tool.py]", 1),
-        ('FROM python:3.11\nCOPY ["src", "/opt/src"]\n', "[/opt/src/x.sh]", 0),
-    ],
-)
-def test_command_scripts_are_mapped_through_the_dockerfile(
-    tmp_path, dockerfile, command, ok
-):
-    component = _project(tmp_path, dockerfile, command, COMPOSE)
-    found = check_component(str(component))
-    assert bool(ok) == (found == []), [f.text() for f in found]
-    if not ok:
-        assert _rules(found) == {"component-script"}
-
-
-def test_compose_build_context_decides_where_copy_sources_come_from(tmp_path):
-    # As in the template: the service builds from the repository root.
-    dockerfile = (
-        "FROM python:3.11\nCOPY workflows/components/tool/src/pkg/run.py /a.py\n"
-    )
-    compose = (
-        "services:\n  tool:\n    image: registry.example.com/tool:1.0.0\n"
-        "    build:\n      context: ../..\n"
-        "      dockerfile: workflows/components/tool/Dockerfile\n"
-    )
-    component = _project(tmp_path, dockerfile, "[python, /a.py]", compose)
-    assert check_component(str(component)) == []
-    broken = dockerfile.replace("run.py", "lost.py")
-    (component.parent / "Dockerfile").write_text(broken)
-    assert _rules(check_component(str(component))) == {"component-script"}
-
-
-def test_untagged_image_is_an_error_in_a_project(tmp_path):
-    component = _project(tmp_path, "FROM python:3.11\n", "[python, -c, pass]", COMPOSE)
-    component.write_text(component.read_text().replace("tool:2.0.0", "tool"))
-    found = check_component(str(component))
-    assert [(f.rule, f.level) for f in found] == [("component-image-tag", "error")]
-
-
-def test_unreadable_compose_file_is_reported(tmp_path):
-    component = _project(tmp_path, "FROM python:3.11\n", "[true]", "services: [\n")
-    found = check_component(str(component))
-    assert any(
-        f.rule == "component-compose" and "cannot read" in f.message for f in found
-    )
-
-
-def test_baked_project_components_pass(baked_project):
-    """The template's own components satisfy every rule, project rules included."""
-    paths = sorted(baked_project.glob("workflows/components/*/component.yaml"))
-    assert paths, "the generated project has no components"
-    for path in paths:
-        assert components.is_project_folder(str(path.parent))
-    found = check_components([str(p) for p in paths])
-    assert found == [], "\n".join(f.text() for f in found)
+    assert image_tag_problem("a/b:1.0") is None
+    assert image_tag_problem("a/b@sha256:" + "0" * 64) is None
+    assert "latest" in image_tag_problem("a/b:latest")
+    assert "no tag" in image_tag_problem("reg:5000/b")
+    assert "empty" in image_tag_problem("")
+    assert image_tag_problem("python 3.11") is None  # component-image reports it
 
 
 # -------------------------------------------------- paths and the command line
@@ -408,3 +200,51 @@ def test_hook_runs_as_a_console_script_without_traceback(tmp_path):
     assert result.returncode == 1
     assert "[yaml-syntax]" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+# ------------------------------------------------------------ rules as units
+
+
+def test_every_rule_is_a_documented_unit():
+    from precommit_hooks.core.rules import rules_of
+
+    rules = {r.id: r for r in rules_of("check-components")}
+    assert len(rules) >= 15
+    files = sorted(str(p) for p in FIXTURES.rglob("*.yaml"))
+    emitted = {f.rule for f in check_components(files)}
+    reader = {r for r in emitted if r.startswith(("yaml-", "file-"))}
+    assert emitted - reader <= set(rules), emitted - reader - set(rules)
+    for r in rules.values():
+        assert r.summary.endswith(".") and r.details, r.id
+
+
+def test_one_rule_runs_alone_and_reports_only_its_id(tmp_path):
+    from precommit_hooks.core.rules import rules_of
+    from precommit_hooks.hooks.check_components import read_component
+    from precommit_hooks.hooks.check_components.model import Context
+
+    path = str(FIXTURES / "placeholder_undefined.yaml")
+    docs = yamlio.load(path).documents
+    for r in rules_of("check-components"):
+        if r.id == "kfp-loader":
+            continue
+        ctx = Context(path)
+        r.check(ctx, read_component(ctx, docs))
+        assert {f.rule for f in ctx.found} <= {r.id}, r.id
+
+
+def test_kfp_messages_speak_the_users_type_names():
+    from precommit_hooks.hooks.check_components.loader import one_line
+
+    message = one_line("Expected NUMBER_INTEGER,\n got STRING for\tn")
+    assert message == "Expected integer, got string for n"
+    assert one_line("x" * 1000).endswith("...") and len(one_line("x" * 1000)) < 310
+
+
+def test_a_typo_at_the_top_is_at_its_own_line_not_1_1(tmp_path):
+    path = tmp_path / "component.yaml"
+    text = (FIXTURES / "valid_v1.yaml").read_text().replace("inputs:", "inptus:")
+    path.write_text(text)
+    found = [f for f in check_component(str(path)) if f.rule == "component-key-typo"]
+    line = text.splitlines().index("inptus:") + 1
+    assert [(f.line, f.col) for f in found] == [(line, 1)]
