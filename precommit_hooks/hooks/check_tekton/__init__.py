@@ -26,6 +26,8 @@ for the files passed.  Rules (ids are stable):
 ``authorise-first``      a pipeline task that does not wait for the task that
                          runs ``dsp authorize``
 ``image-latest``         ``:latest`` or untagged image (warning, as tekton-lint)
+``cel-syntax``           a CEL interceptor filter that does not parse
+``script-injection``     a parameter or event value pasted into a step's code
 """
 
 from __future__ import annotations
@@ -37,6 +39,16 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
 from precommit_hooks.core import yamlio
+from precommit_hooks.hooks.check_tekton import cel
+from precommit_hooks.hooks.check_tekton.steps import (
+    INJECTED_RE,
+    Authorisation,
+    Code,
+    authorisations,
+    code_of,
+    steps_of,
+    task_specs,
+)
 from precommit_hooks.core.findings import (
     ERROR,
     WARNING,
@@ -93,7 +105,6 @@ _QUOTED = r"\[\s*(?:'([^']+)'|\"([^\"]+)\")\s*\]"
 PARAM_RE = re.compile(rf"\$\(params(?:\.({_NAME})|{_QUOTED})")
 TT_PARAM_RE = re.compile(rf"\$\(tt\.params(?:\.({_NAME})|{_QUOTED})")
 TASKS_RE = re.compile(rf"\$\(tasks\.({_NAME})\.")
-AUTHORIZE_RE = re.compile(r"\bdsp\s+authorize\b")
 _PATHLIKE = re.compile(r"^[\w.\-/]+\.ya?ml$")
 
 
@@ -201,12 +212,12 @@ def _strings(node: Any, pos: Any = None) -> Iterator[tuple[str, Any]]:
 
 def _match_pos(text: str, pos: Any, value: str, offset: int) -> Any:
     """Line and column of ``value[offset]`` when ``value`` is a block scalar."""
-    if not pos or "\n" not in value[:offset]:
+    if not pos:
         return pos
-    line = pos[0] + value[:offset].count("\n")
-    source = yamlio.source_at(text, pos)
-    if source[:1] in ("|", ">"):
-        line += 1
+    block = yamlio.source_at(text, pos)[:1] in ("|", ">")
+    if not block and "\n" not in value[:offset]:
+        return pos
+    line = pos[0] + value[:offset].count("\n") + (1 if block else 0)
     lines = text.splitlines()
     if 0 < line <= len(lines):
         token = value[offset:].split("\n", 1)[0][:20]
@@ -356,15 +367,70 @@ def _task_dependencies(task: dict) -> set[str]:
     return after
 
 
-def _runs_authorize(tekton: "TektonSet", task: dict) -> bool:
-    """Whether a pipeline task (inline or through its taskRef) runs dsp authorize."""
-    texts = [value for value, _ in _strings(task)]
+def _task_spec_of(tekton: "TektonSet", task: dict) -> tuple[Any, bool]:
+    """The spec a pipeline task runs (inline or by taskRef), and whether seen."""
+    if isinstance(task.get("taskSpec"), dict):
+        return task["taskSpec"], True
     ref = task.get("taskRef")
-    if isinstance(ref, dict):
+    if isinstance(ref, dict) and not ref.get("resolver"):
         found = tekton.find(ref.get("kind") or "Task", ref.get("name"))
         if found is not None:
-            texts += [value for value, _ in _strings(found.data)]
-    return any(AUTHORIZE_RE.search(text) for text in texts)
+            return _get(found.data, "spec"), True
+    return None, False
+
+
+def _task_authorisations(tekton: "TektonSet", task: dict) -> list[Authorisation]:
+    """The ``dsp authorize`` steps of a pipeline task, with task-level bypasses."""
+    spec, _ = _task_spec_of(tekton, task)
+    if not isinstance(spec, dict):
+        return []
+    found = authorisations(spec)
+    if task.get("onError") == "continue":
+        why = "the pipeline task has onError: continue"
+    elif task.get("when"):
+        why = "it has 'when' expressions: skipped, the tasks after it still run"
+    else:
+        return found
+    return [Authorisation(a.step, a.why or why) for a in found]
+
+
+def _after_gates(tasks: list[dict], gates: set[str]) -> set[str]:
+    """Names of tasks that wait, directly or not, for one of ``gates``."""
+    waiters: dict[str, list[str]] = {}
+    for task in tasks:
+        for before in _task_dependencies(task):
+            waiters.setdefault(before, []).append(task["name"])
+    reached: set[str] = set()
+    pending = list(gates)
+    while pending:  # each task is visited once: linear in tasks and edges
+        for name in waiters.get(pending.pop(), ()):
+            if name not in reached:
+                reached.add(name)
+                pending.append(name)
+    return reached
+
+
+def _pipeline_gates(
+    tekton: "TektonSet", tasks: list[dict]
+) -> tuple[set[str], list[tuple[dict, Authorisation]]]:
+    """Tasks whose ``dsp authorize`` fails the run, and the ones that do not."""
+    gates: set[str] = set()
+    bypassed: list[tuple[dict, Authorisation]] = []
+    for task in tasks:
+        for found in _task_authorisations(tekton, task):
+            if found.why is None:
+                gates.add(task["name"])
+            else:
+                bypassed.append((task, found))
+    return gates, bypassed
+
+
+def _named_tasks(spec: Any) -> list[dict]:
+    return [
+        t
+        for t in _items(_get(spec, "tasks"))
+        if isinstance(t, dict) and isinstance(t.get("name"), str)
+    ]
 
 
 def _check_authorise_first(refs: "_Refs", doc: Doc, spec: Any, label: str) -> None:
@@ -375,30 +441,26 @@ def _check_authorise_first(refs: "_Refs", doc: Doc, spec: Any, label: str) -> No
     """
     if not isinstance(spec, dict):
         return
-    tasks = [
-        t
-        for t in _items(spec.get("tasks"))
-        if isinstance(t, dict) and isinstance(t.get("name"), str)
-    ]
-    gates = {t["name"] for t in tasks if _runs_authorize(refs.tekton, t)}
+    tasks = _named_tasks(spec)
+    gates, bypassed = _pipeline_gates(refs.tekton, tasks)
+    for task, found in bypassed:
+        step = found.step.get("name")
+        where = f"step {step!r} of task" if isinstance(step, str) else "task"
+        inline = isinstance(task.get("taskSpec"), dict)
+        refs.report.add(
+            doc,
+            found.step.pos if inline else task.pos_of("name"),
+            "authorise-first",
+            f"{where} {task['name']!r} of {label} runs dsp authorize, but a "
+            f"refusal does not fail the run: {found.why}; let it fail the step "
+            "(set -e, no '|| true', no onError: continue)",
+        )
     if not gates:
         return
-    waits = {t["name"]: _task_dependencies(t) for t in tasks}
-
-    def after_gate(name: str) -> bool:
-        pending, seen = list(waits.get(name, ())), set()
-        while pending:
-            current = pending.pop()
-            if current in gates:
-                return True
-            if current not in seen:
-                seen.add(current)
-                pending.extend(waits.get(current, ()))
-        return False
-
+    after = _after_gates(tasks, gates)
     gate_names = ", ".join(repr(g) for g in sorted(gates))
     for task in tasks:
-        if task["name"] not in gates and not after_gate(task["name"]):
+        if task["name"] not in gates and task["name"] not in after:
             refs.report.add(
                 doc,
                 task.pos_of("name"),
@@ -525,53 +587,83 @@ def _comment_triggered(trigger: dict) -> bool:
     return False
 
 
-def _owners_check(trigger: dict) -> bool:
-    for _, params, _ in _github_interceptors(trigger.get("interceptors")):
-        if _enabled(_ci_get(params, "githubOwners")):
-            return True
-    return any(
-        "author_association" in value
-        for value, _ in _strings(trigger.get("interceptors"))
-    )
-
-
-def _reachable_text(tekton: TektonSet, template: Any) -> tuple[list[str], bool]:
-    """Strings of a template and the Pipelines/Tasks it runs; False if one is unseen."""
-    texts: list[str] = []
-    complete = True
-    pending: list[Any] = [template]
-    visited: set[int] = set()
-    while pending:
-        node = pending.pop()
-        if id(node) in visited or node is None:
+def _cel_filters(trigger: dict) -> Iterator[tuple[str, Any]]:
+    """(filter, position) of every CEL interceptor of a trigger."""
+    interceptors = trigger.get("interceptors")
+    for index, interceptor in enumerate(_items(interceptors)):
+        if not isinstance(interceptor, dict):
             continue
-        visited.add(id(node))
-        for value, _ in _strings(node):
-            texts.append(value)
-        for ref_key, kind in (("pipelineRef", "Pipeline"), ("taskRef", "Task")):
-            for ref in _find_key(node, ref_key):
-                name = _get(ref, "name")
-                if not isinstance(name, str) or _get(ref, "resolver"):
-                    complete = False
-                    continue
-                found = tekton.find(_get(ref, "kind") or kind, name)
-                if found is None:
-                    complete = False
-                else:
-                    pending.append(found.data)
-    return texts, complete
+        if isinstance(interceptor.get("cel"), dict):  # legacy form
+            params: Any = interceptor["cel"]
+        elif _get(interceptor, "ref", "name") == "cel":
+            params = _interceptor_params(interceptor)
+        else:
+            continue
+        value = _ci_get(params, "filter")
+        if isinstance(value, str):
+            yield value, _pos(interceptors, index)
 
 
-def _find_key(node: Any, key: str) -> Iterator[Any]:
-    if isinstance(node, dict):
-        for k, v in node.items():
-            if k == key:
-                yield v
-            else:
-                yield from _find_key(v, key)
-    elif isinstance(node, list):
-        for v in node:
-            yield from _find_key(v, key)
+def _owners_check(report: "_Report", doc: Doc, trigger: dict, where: str) -> bool:
+    """githubOwners, or a CEL filter that admits only trusted commenters.
+
+    A filter that does not parse is a ``cel-syntax`` finding (and no check)."""
+    trusted = any(
+        _enabled(_ci_get(params, "githubOwners"))
+        for _, params, _ in _github_interceptors(trigger.get("interceptors"))
+    )
+    for expression, pos in _cel_filters(trigger):
+        try:
+            trusted = cel.filter_authorises(expression) or trusted
+        except cel.CelSyntaxError as exc:
+            report.add(
+                doc,
+                pos,
+                "cel-syntax",
+                f"the CEL filter of {where} does not parse ({exc}); the "
+                "interceptor rejects every event: fix the expression",
+            )
+    return trusted
+
+
+def _runs_of(template: Any) -> list[dict]:
+    """The PipelineRuns and TaskRuns a TriggerTemplate (or its spec) creates."""
+    spec = template.get("spec", template) if isinstance(template, dict) else None
+    return [
+        r
+        for r in _items(_get(spec, "resourcetemplates"))
+        if isinstance(r, dict) and r.get("kind") in ("PipelineRun", "TaskRun")
+    ]
+
+
+def _run_authorises(tekton: TektonSet, run: dict) -> bool | None:
+    """Whether a run really authorises first; None when what it runs is unseen."""
+    spec = _get(run, "spec")
+    if run.get("kind") == "TaskRun":
+        task_spec, seen = _task_spec_of(tekton, spec if isinstance(spec, dict) else {})
+        if not seen:
+            return None
+        found = authorisations(task_spec) if isinstance(task_spec, dict) else []
+        return any(a.why is None for a in found)
+    pipeline = _get(spec, "pipelineSpec")
+    if not isinstance(pipeline, dict):
+        ref = _get(spec, "pipelineRef")
+        if not isinstance(ref, dict) or ref.get("resolver"):
+            return None
+        found_doc = tekton.find(ref.get("kind") or "Pipeline", ref.get("name"))
+        if found_doc is None:
+            return None
+        pipeline = _get(found_doc.data, "spec")
+    gates, _ = _pipeline_gates(tekton, _named_tasks(pipeline))
+    return bool(gates)
+
+
+def _template_authorises(tekton: TektonSet, template: Any) -> tuple[bool, bool]:
+    """(every run it creates authorises, everything it runs was seen)."""
+    verdicts = [_run_authorises(tekton, run) for run in _runs_of(template)]
+    if False in verdicts or not verdicts:
+        return False, True
+    return None not in verdicts, None not in verdicts
 
 
 class _Refs:
@@ -658,11 +750,12 @@ def _check_trigger(refs: _Refs, doc: Doc, trigger: Any, where: str) -> None:
         )
     _check_github(report, doc, trigger, where)
     template, seen = _template_of(refs, doc, trigger, where)
-    if _comment_triggered(trigger) and not _owners_check(trigger):
-        texts, complete = (
-            _reachable_text(refs.tekton, template) if seen else ([], False)
+    trusted = _owners_check(report, doc, trigger, where)
+    if _comment_triggered(trigger) and not trusted:
+        authorised, complete = (
+            _template_authorises(refs.tekton, template) if seen else (False, False)
         )
-        if not any(AUTHORIZE_RE.search(t) for t in texts):
+        if not authorised:
             message = (
                 f"{where} runs on issue_comment events but no step authorises the "
                 "commenter; add a task that runs 'dsp authorize' before anything "
@@ -834,13 +927,41 @@ def check_set(tekton: TektonSet) -> list[Finding]:
     return report.found
 
 
+def _script_injection(report: _Report, doc: Doc, label: str) -> None:
+    """A parameter or event value substituted into code a step runs."""
+    for spec in task_specs(doc.data):
+        for step in steps_of(spec, sidecars=True):
+            for code in code_of(step):
+                for match in INJECTED_RE.finditer(code.text):
+                    _report_injection(report, doc, label, code, match)
+
+
+def _report_injection(
+    report: _Report, doc: Doc, label: str, code: Code, match: re.Match
+) -> None:
+    written = match.group(0)
+    what = "script" if code.key == "script" else f"{code.interpreter} -c argument"
+    step = code.step.get("name")
+    owner = f"step {step!r}" if isinstance(step, str) else "a step"
+    pos = _match_pos(doc.text, _pos(code.container, code.key), code.text, match.start())
+    report.add(
+        doc,
+        pos,
+        "script-injection",
+        f"{written} is pasted into the {what} of {owner} of {label}, so a "
+        "crafted value runs as code; pass it through env (env: [{name: VALUE, "
+        f"value: '{written}'}}] and use \"$VALUE\"), a file or args",
+    )
+
+
 def _check_doc(refs: _Refs, doc: Doc) -> None:
     report = refs.report
     _image_findings(report, doc)
     if not doc.kind or doc.api not in KNOWN:
         return
-    spec = doc.data.get("spec")
     label = f"{doc.kind} {doc.name or '(unnamed)'}"
+    _script_injection(report, doc, label)
+    spec = doc.data.get("spec")
     if doc.kind in ("Task", "ClusterTask"):
         _check_task_spec(report, doc, spec, set(), f"the {label}")
     elif doc.kind == "Pipeline":
