@@ -34,7 +34,7 @@ class Code:
     errexit: bool
 
 
-def task_specs(node: Any) -> Iterator[dict]:
+def specs_with_steps(node: Any) -> Iterator[dict]:
     """Every mapping with a list of ``steps`` under ``node`` (any embedding)."""
     pending = [node]
     while pending:
