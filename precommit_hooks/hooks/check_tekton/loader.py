@@ -9,7 +9,10 @@ reported only for the files passed; the others are context.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+import pickle
+import zlib
+from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 from precommit_hooks.core import yamlio
@@ -20,6 +23,7 @@ from precommit_hooks.core.findings import (
     internal_error_finding,
 )
 
+LIVE_BYTES = 1 << 20  # YAML text whose data stays live (about 25 MB of objects)
 TEKTON = "tekton.dev"
 TRIGGERS = "triggers.tekton.dev"
 
@@ -62,13 +66,27 @@ NEWER: dict[tuple[str, str], str] = {
 }
 
 
+class Source:
+    """A file's text; its lines are split once, when a position needs them."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._lines: list[str] | None = None
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = self.text.splitlines()
+        return self._lines
+
+
 @dataclass(eq=False)
 class Doc:
     """One YAML document of the set: where it is, what it is, its data."""
 
     path: str
     data: Any
-    lines: list[str]  # the file's lines, split once and shared by its documents
+    source: Source  # shared by the documents of one file
     reported: bool
     api: str = ""
     kind: str = ""
@@ -82,6 +100,10 @@ class Doc:
     @property
     def label(self) -> str:
         return f"{self.kind} {self.name or '(unnamed)'}"
+
+    @property
+    def lines(self) -> list[str]:
+        return self.source.lines
 
     @property
     def tekton(self) -> bool:
@@ -111,22 +133,95 @@ def identify(doc: Doc) -> None:
     doc.valid = group not in (TEKTON, TRIGGERS) or kind in KNOWN.get(api, ())
 
 
-@dataclass
+class _File:
+    """The documents of one file: live, or packed (pickled and compressed)."""
+
+    def __init__(self, path: str, reported: bool, docs: list[Doc], size: int):
+        self.path, self.reported, self.size = path, reported, size
+        self.docs: list[Doc] | None = docs
+        self.packed: bytes | None = None
+
+    def pack(self) -> None:
+        if self.packed is None and self.docs is not None:
+            text = self.docs[0].source.text if self.docs else ""
+            state = (text, [doc.data for doc in self.docs])
+            self.packed = zlib.compress(pickle.dumps(state, protocol=5), 1)
+        self.docs = None
+
+    def unpack(self) -> list[Doc]:
+        if self.docs is None:
+            text, datas = pickle.loads(zlib.decompress(self.packed or b""))
+            self.docs = _documents(self.path, datas, Source(text), self.reported)
+        return self.docs
+
+
+def _documents(path: str, datas: list, source: Source, reported: bool) -> list[Doc]:
+    docs = []
+    for data in datas:
+        doc = Doc(path, data, source, reported)
+        identify(doc)
+        docs.append(doc)
+    return docs
+
+
 class TektonSet:
-    """Every document of a run, the valid ones indexed by kind and name."""
+    """Every document of a run, the valid ones indexed by kind and name.
 
-    docs: list[Doc] = field(default_factory=list)
-    by_kind: dict[str, dict[str, Doc]] = field(default_factory=dict)
+    The data of at most ``live_bytes`` of YAML is kept as objects (about 25
+    times the text); the rest is packed until a rule needs it, so a thousand
+    files stay under 100 MB and small sets never pack anything.
+    """
 
-    def add(self, doc: Doc) -> None:
-        self.docs.append(doc)
-        if doc.valid and doc.kind and doc.name:
-            self.by_kind.setdefault(doc.kind, {}).setdefault(doc.name, doc)
+    def __init__(self, live_bytes: int | None = None) -> None:
+        self.files: dict[str, _File] = {}  # in the order given
+        self.by_kind: dict[str, dict[str, tuple[str, int]]] = {}
+        self.live_bytes = LIVE_BYTES if live_bytes is None else live_bytes
+        self._live: OrderedDict[str, _File] = OrderedDict()  # least recent first
+        self._live_size = 0
+
+    def add_file(self, path: str, reported: bool, docs: list[Doc], size: int):
+        if path in self.files:
+            return  # a file given twice is read once
+        entry = self.files[path] = _File(path, reported, docs, size)
+        for index, doc in enumerate(docs):
+            if doc.valid and doc.kind and doc.name:
+                self.by_kind.setdefault(doc.kind, {}).setdefault(
+                    doc.name, (path, index)
+                )
+        self._make_live(entry)
+
+    def _make_live(self, entry: _File) -> None:
+        self._live[entry.path] = entry
+        self._live_size += entry.size
+        while self._live_size > self.live_bytes and len(self._live) > 1:
+            _, oldest = self._live.popitem(last=False)  # each file once: linear
+            oldest.pack()
+            self._live_size -= oldest.size
+
+    def docs_of(self, path: str) -> list[Doc]:
+        """The documents of a file of the set (unpacked if need be)."""
+        entry = self.files[path]
+        if path in self._live:
+            self._live.move_to_end(path)
+            return entry.docs or []
+        docs = entry.unpack()
+        self._make_live(entry)
+        return docs
+
+    def live_first(self) -> list[str]:
+        """Paths of the reported files, those whose data is live first."""
+        paths = [p for p, f in self.files.items() if f.reported]
+        return sorted(paths, key=lambda p: p not in self._live)
+
+    @property
+    def docs(self) -> list[Doc]:
+        return [doc for path in list(self.files) for doc in self.docs_of(path)]
 
     def find(self, kind: Any, name: Any) -> Doc | None:
         if not isinstance(kind, str) or not isinstance(name, str):
             return None  # a malformed reference resolves to nothing
-        return self.by_kind.get(kind, {}).get(name)
+        where = self.by_kind.get(kind, {}).get(name)
+        return self.docs_of(where[0])[where[1]] if where else None
 
     def task_spec(self, task: Any) -> tuple[Any, bool]:
         """The spec a pipeline task or TaskRun runs (taskSpec or taskRef), and
@@ -216,11 +311,8 @@ def load_set(
             continue
         if reported:
             found.extend(loaded.findings)
-        lines = loaded.text.splitlines()
-        for data in loaded.documents:
-            if data is None:
-                continue  # an empty document between '---' lines
-            doc = Doc(path, data, lines, reported)
-            identify(doc)
-            tekton.add(doc)
+        # None: an empty document between '---' lines
+        datas = [data for data in loaded.documents if data is not None]
+        docs = _documents(path, datas, Source(loaded.text), reported)
+        tekton.add_file(path, reported, docs, len(loaded.text))
     return tekton, found

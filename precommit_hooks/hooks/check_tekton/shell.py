@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 SHELLS = {"sh", "bash", "dash", "ash", "ksh", "zsh", "busybox"}
@@ -143,9 +144,14 @@ def is_authorize(words: list[str]) -> bool:
     )
 
 
-def authorize_verdicts(script: str, errexit: bool = False) -> list[str | None] | None:
+@lru_cache(maxsize=256)  # the same step is read by two rules, often many times
+def authorize_verdicts(
+    script: str, errexit: bool = False
+) -> tuple[str | None, ...] | None:
     """For each ``dsp authorize`` in ``script``: None if its refusal fails the
     script, else why not. None overall when the script does not parse."""
+    if "authorize" not in script:
+        return ()  # no command can be dsp authorize: skip the tokenizer
     commands = split_commands(script)
     if commands is None:
         return None
@@ -164,7 +170,7 @@ def authorize_verdicts(script: str, errexit: bool = False) -> list[str | None] |
             if why is None and trapped:
                 why = f"'{trapped[0]}' makes the script exit 0"
             verdicts.append(why)
-    return verdicts
+    return tuple(verdicts)
 
 
 def _exits_cleanly(words: list[str]) -> bool:

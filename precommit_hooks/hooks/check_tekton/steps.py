@@ -143,8 +143,8 @@ def authorisations(spec: dict) -> list[Authorisation]:
                 continue  # other languages: not read, so never a gate
             read = shell.authorize_verdicts(code.text, code.errexit)
             if read is None and "authorize" in code.text:
-                read = ["the script does not parse as shell (an unclosed quote?)"]
-            verdicts += read or []
+                read = ("the script does not parse as shell (an unclosed quote?)",)
+            verdicts += list(read or ())
         for why in verdicts:
             if continues:
                 why = "the step has onError: continue"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Any, Iterator
 
@@ -59,16 +60,28 @@ def strings(node: Any, at: Any = None) -> Iterator[tuple[str, Any]]:
             )
 
 
+_NEWLINES: list = [None, []]  # the last scalar's newline offsets, found once
+
+
+def _lines_before(value: str, offset: int) -> int:
+    """Newlines in ``value[:offset]``, indexed once per scalar (not per match)."""
+    if _NEWLINES[0] is not value:
+        _NEWLINES[:] = [value, [m.start() for m in re.finditer("\n", value)]]
+    return bisect.bisect_left(_NEWLINES[1], offset)
+
+
 def match_pos(doc: Doc, at: Any, value: str, offset: int) -> Any:
     """Line and column of ``value[offset]`` (exact inside block scalars)."""
     if not at:
         return at
     block = doc.source_at(at)[:1] in ("|", ">")
-    if not block and "\n" not in value[:offset]:
+    before = _lines_before(value, offset) if "\n" in value else 0
+    if not block and not before:
         return at
-    line = at[0] + value.count("\n", 0, offset) + (1 if block else 0)
+    line = at[0] + before + (1 if block else 0)
     if 0 < line <= len(doc.lines):
-        token = value[offset:].split("\n", 1)[0][:20]
+        end = value.find("\n", offset, offset + 20)
+        token = value[offset : end if end >= 0 else offset + 20]
         col = doc.lines[line - 1].find(token)
         return (line, col + 1 if col >= 0 else 1)
     return at
