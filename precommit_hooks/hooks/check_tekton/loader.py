@@ -213,10 +213,6 @@ class TektonSet:
         paths = [p for p, f in self.files.items() if f.reported]
         return sorted(paths, key=lambda p: p not in self._live)
 
-    @property
-    def docs(self) -> list[Doc]:
-        return [doc for path in list(self.files) for doc in self.docs_of(path)]
-
     def find(self, kind: Any, name: Any) -> Doc | None:
         if not isinstance(kind, str) or not isinstance(name, str):
             return None  # a malformed reference resolves to nothing

@@ -320,3 +320,14 @@ def test_the_template_with_its_authorisation_talked_around_fails(
     rules = {(f.rule, Path(f.path).name) for f in found if f.level == ERROR}
     assert ("authorise-first", "run-pipeline.yaml") in rules
     assert ("comment-authorisation", "triggers.yaml") in rules
+
+
+def test_a_step_action_script_is_checked_too(tmp_path):
+    path = tmp_path / "action.yaml"
+    path.write_text(
+        "apiVersion: tekton.dev/v1beta1\nkind: StepAction\nmetadata: {name: a}\n"
+        "spec:\n  params: [{name: url}]\n  image: alpine:3.20\n"
+        "  script: |\n    curl $(params.url)\n"
+    )
+    (found,) = check_files([str(path)])
+    assert (found.rule, found.line) == ("script-injection", 8)

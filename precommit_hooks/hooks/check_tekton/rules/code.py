@@ -33,13 +33,17 @@ def script_injection(ctx: Context, doc: Doc) -> None:
     """
     if not doc.tekton:
         return
-    for spec in specs_with_steps(doc.data):
-        for step in steps_of(spec, sidecars=True):
-            for code in code_of(step):
-                if "$(" not in code.text:
-                    continue
-                for match in INJECTED_RE.finditer(code.text):
-                    _report_injection(ctx, doc, code, match)
+    steps = [
+        step for spec in specs_with_steps(doc.data) for step in steps_of(spec, True)
+    ]
+    if doc.kind == "StepAction" and isinstance(doc.data.get("spec"), dict):
+        steps.append(doc.data["spec"])  # a StepAction's spec is one step
+    for step in steps:
+        for code in code_of(step):
+            if "$(" not in code.text:
+                continue
+            for match in INJECTED_RE.finditer(code.text):
+                _report_injection(ctx, doc, code, match)
 
 
 def _report_injection(ctx: Context, doc: Doc, code: Code, match: re.Match) -> None:
