@@ -20,6 +20,9 @@ SHELLS = {"sh", "bash", "dash", "ash", "ksh", "zsh", "busybox"}
 _OPENERS = {"if", "while", "until", "for", "case", "select", "{"}
 _CLOSERS = {"fi", "done", "esac", "}"}
 _CONTINUERS = {"then", "do", "else", "elif"}
+_REDEFINED = re.compile(
+    r"(?m)(^|[;&|{(\s])(function\s+dsp\b|dsp\s*\(\s*\)|alias\s+dsp=)"
+)
 _OPERATOR = re.compile(r"\|\||&&|;;|[<>]+&?|&[<>]|[;\n|&()]")
 
 
@@ -169,6 +172,10 @@ def authorize_verdicts(
             why = _why_not(command, commands[index + 1 :], state, last)
             if why is None and trapped:
                 why = f"'{trapped[0]}' makes the script exit 0"
+            if why is None and _REDEFINED.search(script):
+                why = "the script redefines dsp (a function or an alias)"
+            if why is None and {"-h", "--help"} & set(command.words):
+                why = "with --help it only prints the usage and succeeds"
             verdicts.append(why)
     return tuple(verdicts)
 

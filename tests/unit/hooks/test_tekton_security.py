@@ -89,9 +89,12 @@ BYPASSES = {
     "short-circuit": ("set -e\ntrue || dsp authorize\necho ok\n", "after '||'"),
     "and-then": ("set -e\ndsp authorize && echo ok\necho more\n", "'&&'"),
     "subshell": ("set -e\nx=$(dsp authorize)\necho ok\n", "subshell"),
-    "function": ("set -e\nf() { dsp authorize; }\necho ok\n", "function"),
+    "in-function": ("set -e\nf() { dsp authorize; }\necho ok\n", "function"),
     "trap": ("set -e\ntrap 'exit 0' EXIT\ndsp authorize\necho\n", "exit 0"),
     "unclosed-quote": ("set -e\ndsp authorize 'oops\necho\n", "does not parse"),
+    "function": ("set -e\ndsp() { true; }\ndsp authorize\necho\n", "redefines dsp"),
+    "alias": ("set -e\nalias dsp=true\ndsp authorize\necho\n", "redefines dsp"),
+    "help": ("set -e\ndsp authorize --help\necho\n", "--help"),
 }
 
 

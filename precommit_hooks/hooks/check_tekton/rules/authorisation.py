@@ -119,7 +119,8 @@ def authorise_first(ctx: Context, doc: Doc) -> None:
     to fail the run: not followed by `|| true`, `|| :` or `|| exit 0`, not
     after `set +e` or without `set -e` when more commands follow (a script
     without a shebang gets `set -e` from Tekton), not in a condition, a pipe,
-    a subshell or the background, not under a `trap ... exit 0`, not in a step
+    a subshell or the background, not under a `trap ... exit 0`, not with
+    `--help`, not after the script redefines `dsp`, not in a step
     with `onError: continue` nor a task with `when` expressions.
     """
     for spec, _, _ in pipeline_specs(doc):
