@@ -17,6 +17,7 @@ from precommit_hooks.core.rules import markdown_table, rules_of
 # hook id -> the module whose import registers its rules
 RULE_SOURCES: dict[str, str] = {
     "check-components": "precommit_hooks.hooks.check_components",
+    "check-tekton": "precommit_hooks.hooks.check_tekton.rules",
 }
 
 HEADER = (
