@@ -2,16 +2,32 @@
 
 It runs ``dsp components generate --check`` in the repository root: the
 step functions are read with :mod:`ast`, so the hook imports neither kfp
-nor the project's code and takes a fraction of a second.
+nor the project's code and takes a fraction of a second.  A repository with
+no ``[tool.dsp.components]`` generates nothing, so it passes.
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Sequence
 
-from precommit_hooks.core.findings import UsageParser, run_guarded
-from precommit_hooks.kfp.generate.command import run
+from precommit_hooks.core.findings import (
+    UsageParser,
+    run_guarded,
+    special_file_problem,
+)
+from precommit_hooks.kfp.generate.command import TABLE, run
+
+
+def configured(config: Path) -> bool:
+    """Whether ``config`` exists and mentions ``[tool.dsp.components]``."""
+    if special_file_problem(config):
+        return True  # run() refuses it in one line
+    try:
+        return TABLE in config.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return False
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -29,7 +45,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     check = argparse.Namespace(config=args.config, check=True)
-    return run_guarded("check-components-sync", lambda: run(check))
+    return run_guarded(
+        "check-components-sync",
+        lambda: run(check) if configured(Path(args.config)) else 0,
+    )
 
 
 if __name__ == "__main__":

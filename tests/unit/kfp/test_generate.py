@@ -326,16 +326,36 @@ def test_the_hook_checks_the_project_in_the_current_folder(
     assert capsys.readouterr() == ("", "")
 
 
-def test_the_hook_refuses_a_project_without_configuration(
+def test_the_hook_passes_a_repository_that_generates_nothing(
     tmp_path, capsys, monkeypatch
 ):
     monkeypatch.chdir(tmp_path)
+    assert hook.main([]) == 0  # no pyproject.toml
+    (tmp_path / "pyproject.toml").write_text("[tool.black]\n")
+    assert hook.main([]) == 0
+    assert capsys.readouterr() == ("", "")
+
+
+def test_the_hook_refuses_a_broken_configuration_in_one_line(
+    tmp_path, capsys, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.dsp.components]\nsources = 1\n")
     assert hook.main([]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("check-components-sync: pyproject.toml: no such file")
+    assert err.startswith("check-components-sync: pyproject.toml: [tool.dsp.comp")
+    assert len(err.splitlines()) == 1
 
 
 def test_no_action_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["components"])
     assert exit_info.value.code == 2
+
+
+def test_the_hook_refuses_a_folder_named_as_config(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "conf").mkdir()
+    assert hook.main(["--config", "conf"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("check-components-sync: conf: is a folder")
