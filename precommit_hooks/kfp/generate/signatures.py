@@ -2,8 +2,8 @@
 
 A step is a function decorated with ``@step`` (or ``@markers.step``, or
 ``@step(name=...)``) whose every parameter is annotated: ``str``, ``int``,
-``float`` or ``bool`` become input values, ``InputPath("Data")`` an input
-artifact read from a path, ``OutputPath("Model")`` an output written to a
+``float`` or ``bool`` become input values, ``InputPath(Data)`` an input
+artifact read from a path, ``OutputPath(Model)`` an output written to a
 path.  Nothing is imported, so reading is fast and runs no user code.
 """
 
@@ -19,7 +19,7 @@ from precommit_hooks.core.findings import Refusal
 # Python annotation -> v1 component type of an input value.
 VALUE_TYPES = {"str": "String", "int": "Integer", "float": "Float", "bool": "Boolean"}
 PATH_MARKERS = {"InputPath": "input", "OutputPath": "output"}
-ANNOTATIONS_HELP = 'str, int, float, bool, InputPath("Data") or OutputPath("Data")'
+ANNOTATIONS_HELP = "str, int, float, bool, InputPath(Data) or OutputPath(Data)"
 _ARTIFACT_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*$")
 _ARGS_HEADING = re.compile(r"^\s*(Args|Arguments|Parameters):\s*$")
 _ARG_LINE = re.compile(r"^ {2,4}(\w+)\s*(\([^)]*\))?\s*:\s*(.*)$")
@@ -88,19 +88,26 @@ def _literal(node: ast.expr, what: str, where: str) -> object:
 
 
 def _marker_type(node: ast.Call, where: str, name: str) -> str:
-    """The artifact type of ``InputPath("Data")``; ``Data`` when left out."""
+    """The artifact type of ``InputPath(Data)`` or ``InputPath("Data")``.
+
+    A name (``Data``, ``markers.Model``) is the type's name: flake8 reads a
+    string inside an annotation as a forward reference, so the template's
+    markers module names its types.  Left out, the type is ``Data``.
+    """
     if node.keywords or len(node.args) > 1:
         raise Refusal(
-            f'{where}: parameter {name!r}: write {ast.unparse(node.func)}("Data") '
+            f"{where}: parameter {name!r}: write {ast.unparse(node.func)}(Data) "
             "with one artifact type"
         )
-    kind = (
-        _literal(node.args[0], f"the type of {name!r}", where) if node.args else "Data"
-    )
+    arg = node.args[0] if node.args else ast.Constant("Data")
+    if isinstance(arg, (ast.Name, ast.Attribute)):
+        kind: object = arg.id if isinstance(arg, ast.Name) else arg.attr
+    else:
+        kind = _literal(arg, f"the type of {name!r}", where)
     if not isinstance(kind, str) or not _ARTIFACT_TYPE.match(kind):
         raise Refusal(
             f"{where}: parameter {name!r}: artifact type {kind!r} is not a name; "
-            'write e.g. "Data", "Model" or "Metrics"'
+            "write e.g. Data, Model or Metrics"
         )
     return kind
 

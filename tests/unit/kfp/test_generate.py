@@ -16,13 +16,13 @@ IMAGE = "registry.example.com/team/demo-steps:0.1.0"
 STEPS = '''\
 """Steps."""
 
-from .markers import InputPath, OutputPath, step
+from .markers import Data, InputPath, OutputPath, step
 
 
 @step
 def clean_rows(
-    data: InputPath("Data"),
-    cleaned: OutputPath("Data"),
+    data: InputPath(Data),
+    cleaned: markers.OutputPath("Data"),
     min_rows: int = 30,
     ratio: float = 0.5,
     label: str = "species",
@@ -228,6 +228,7 @@ def step_source(signature: str, decorator: str = "@step", doc: str = '"""Do it."
         ("x: int = len([])", "@step", '"""Do."""', "is 'len([])', not a literal"),
         ("p: OutputPath() = 'a'", "@step", '"""Do."""', "remove its default"),
         ("p: InputPath('a b')", "@step", '"""Do."""', "artifact type 'a b' is not"),
+        ("p: InputPath(Data, 1)", "@step", '"""Do."""', "with one artifact type"),
         ("x: int", "@step", "pass", "has no docstring"),
         ("x: int", "@step(name='Bad_Name')", '"""Do."""', "not a lowercase DNS"),
         ("x: int", "@step(colour='red')", '"""Do."""', "not colour="),
@@ -359,3 +360,12 @@ def test_the_hook_refuses_a_folder_named_as_config(tmp_path, capsys, monkeypatch
     assert hook.main(["--config", "conf"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("check-components-sync: conf: is a folder")
+
+
+def test_artifact_types_by_name_string_or_default(tmp_path, capsys):
+    source = step_source("a: InputPath(Model), b: InputPath('Metrics'), c: OutputPath")
+    root = make_project(tmp_path, source)
+    assert dsp(capsys, root)[0] == 0
+    spec = yaml.safe_load((root / "workflows/components/go/component.yaml").read_text())
+    assert [i["type"] for i in spec["inputs"]] == ["Model", "Metrics"]
+    assert spec["outputs"] == [{"name": "c", "type": "Data"}]
