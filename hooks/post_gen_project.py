@@ -12,7 +12,11 @@ import shutil
 from pathlib import Path
 
 # Folder -> the answer that keeps it.
-OPTIONAL_FOLDERS = {".tekton": "use_tekton", ".github": "use_github_actions"}
+OPTIONAL_FOLDERS = {
+    ".tekton": "use_tekton",
+    ".github": "use_github_actions",
+    "feature_repo": "use_feast",
+}
 
 
 def prune(project_dir: Path, answers: dict) -> list[str]:
