@@ -9,25 +9,25 @@ no ``[tool.dsp.components]`` generates nothing, so it passes.
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Sequence
 
-from precommit_hooks.core.findings import (
-    UsageParser,
-    run_guarded,
-    special_file_problem,
-)
-from precommit_hooks.kfp.generate.command import TABLE, run
+from precommit_hooks.core.findings import UsageParser, run_guarded
+from precommit_hooks.kfp.generate.command import run
 
 
 def configured(config: Path) -> bool:
-    """Whether ``config`` exists and mentions ``[tool.dsp.components]``."""
-    if special_file_problem(config):
-        return True  # run() refuses it in one line
-    try:
-        return TABLE in config.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
+    """Whether ``config`` has a ``[tool.dsp.components]`` table.
+
+    No pyproject.toml is nothing to check; a folder, a broken file or a
+    ``[tool.dsp]`` that is not a table is refused by the reader in one line.
+    """
+    from precommit_hooks.lifecycle.gate import dsp_table, load_toml
+
+    if not os.path.lexists(config):
         return False
+    return "components" in dsp_table(load_toml(config), config)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

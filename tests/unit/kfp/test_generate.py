@@ -332,9 +332,13 @@ def test_the_hook_passes_a_repository_that_generates_nothing(
 ):
     monkeypatch.chdir(tmp_path)
     assert hook.main([]) == 0  # no pyproject.toml
-    (tmp_path / "pyproject.toml").write_text("[tool.black]\n")
+    (tmp_path / "pyproject.toml").write_text("[tool.black]\n# [tool.dsp.components]\n")
     assert hook.main([]) == 0
     assert capsys.readouterr() == ("", "")
+    # An inline table is a table too.
+    (tmp_path / "pyproject.toml").write_text("[tool.dsp]\ncomponents = {}\n")
+    assert hook.main([]) == 1
+    assert "[tool.dsp.components] sources must be a list" in capsys.readouterr().err
 
 
 def test_the_hook_refuses_a_broken_configuration_in_one_line(
