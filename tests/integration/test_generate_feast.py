@@ -199,4 +199,4 @@ def test_make_features_works_offline_and_the_project_keeps_full_coverage(
     )
     output = tests.stdout + tests.stderr
     assert tests.returncode == 0, output[-3000:]
-    assert "Required test coverage of 100% reached" in output, output[-3000:]
+    assert "Total coverage: 100.00%" in output, output[-3000:]
