@@ -200,3 +200,12 @@ def test_make_features_works_offline_and_the_project_keeps_full_coverage(
     output = tests.stdout + tests.stderr
     assert tests.returncode == 0, output[-3000:]
     assert "Total coverage: 100.00%" in output, output[-3000:]
+
+
+def test_the_next_steps_name_make_features_only_with_the_option(tmp_path, capfd):
+    # cookiecutter runs the post-generation hook in a child process: capfd.
+    bake(tmp_path / "off")
+    out = capfd.readouterr().out
+    assert "make pipeline" in out and "make features" not in out
+    bake(tmp_path / "on", use_feast=True)
+    assert "make features     # Feast" in capfd.readouterr().out

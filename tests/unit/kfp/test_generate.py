@@ -373,3 +373,33 @@ def test_artifact_types_by_name_string_or_default(tmp_path, capsys):
     spec = yaml.safe_load((root / "workflows/components/go/component.yaml").read_text())
     assert [i["type"] for i in spec["inputs"]] == ["Model", "Metrics"]
     assert spec["outputs"] == [{"name": "c", "type": "Data"}]
+
+
+def test_keyword_only_parameters_and_wrapped_argument_descriptions(tmp_path, capsys):
+    doc = '''"""Do it.
+
+            Args:
+                first: the first line
+                    continues here: and is not a parameter
+                later: the second
+            """'''
+    source = step_source("first: str, *, later: float = 1", doc=doc)
+    root = make_project(tmp_path, source)
+    assert dsp(capsys, root)[0] == 0
+    spec = yaml.safe_load((root / "workflows/components/go/component.yaml").read_text())
+    assert spec["inputs"] == [
+        {"name": "first", "type": "String", "description": "the first line"},
+        {"name": "later", "type": "Float", "default": "1", "description": "the second"},
+    ]
+
+
+def test_functions_without_the_mark_and_methods_are_not_steps(tmp_path, capsys):
+    source = step_source("x: int").replace("@step\n", "") + textwrap.dedent('''
+        class Holder:
+            @step
+            def inner(self, x: int) -> None:
+                """Not a module-level function."""
+        ''')
+    root = make_project(tmp_path, source)
+    assert dsp(capsys, root) == (0, "components up to date\n", "")
+    assert not (root / "workflows").exists()
