@@ -70,7 +70,9 @@ def _decorator_name(node: ast.expr) -> str | None:
     return None
 
 
-def _step_decorator(func: ast.FunctionDef) -> ast.expr | None:
+def _step_decorator(
+    func: ast.FunctionDef | ast.AsyncFunctionDef,
+) -> ast.expr | None:
     for node in func.decorator_list:
         if _decorator_name(node) == "step":
             return node
@@ -291,6 +293,12 @@ def read_steps(root: Path, source: Path) -> list[Step]:
     except (RecursionError, MemoryError, ValueError):
         raise Refusal(f"{label}: too deeply nested to read; simplify it") from None
     module = module_name(source)
+    for node in tree.body:
+        if isinstance(node, ast.AsyncFunctionDef) and _step_decorator(node):
+            raise Refusal(
+                f"{_where(label, node)}: step {node.name!r} is async; a step is a "
+                "plain function (the entry point calls it once and exits)"
+            )
     return [
         read_step(node, module, label)
         for node in tree.body

@@ -403,3 +403,9 @@ def test_functions_without_the_mark_and_methods_are_not_steps(tmp_path, capsys):
     root = make_project(tmp_path, source)
     assert dsp(capsys, root) == (0, "components up to date\n", "")
     assert not (root / "workflows").exists()
+
+
+def test_an_async_step_is_refused(tmp_path, capsys):
+    source = step_source("x: int").replace("def go", "async def go")
+    code, _, err = dsp(capsys, make_project(tmp_path, source))
+    assert code == 1 and "step 'go' is async; a step is a plain function" in err
