@@ -274,6 +274,7 @@ def module_name(source: Path) -> str:
 def read_steps(root: Path, source: Path) -> list[Step]:
     """Every step of one source file (``source`` relative to ``root``)."""
     label = source.as_posix()
+    module = module_name(source)
     path = root / source
     try:
         text = path.read_bytes().decode("utf-8")
@@ -290,9 +291,10 @@ def read_steps(root: Path, source: Path) -> list[Step]:
         raise Refusal(
             f"{label}:{exc.lineno}: not valid Python ({exc.msg}); fix it first"
         ) from None
-    except (RecursionError, MemoryError, ValueError):
+    except ValueError as exc:  # null bytes
+        raise Refusal(f"{label}: not valid Python ({exc}); fix it first") from None
+    except (RecursionError, MemoryError):
         raise Refusal(f"{label}: too deeply nested to read; simplify it") from None
-    module = module_name(source)
     for node in tree.body:
         if isinstance(node, ast.AsyncFunctionDef) and _step_decorator(node):
             raise Refusal(

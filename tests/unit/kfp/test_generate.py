@@ -232,6 +232,8 @@ def step_source(signature: str, decorator: str = "@step", doc: str = '"""Do it."
         ("x: int", "@step", "pass", "has no docstring"),
         ("x: int", "@step(name='Bad_Name')", '"""Do."""', "not a lowercase DNS"),
         ("x: int", "@step(colour='red')", '"""Do."""', "not colour="),
+        ("x: int", "@step('go')", '"""Do."""', "write @step or @step(name=..."),
+        ("x: int", "@step(name='')", '"""Do."""', "name= must be a non-empty string"),
     ],
 )
 def test_bad_steps_are_refused_in_one_line_naming_the_fix(
@@ -290,6 +292,14 @@ def test_two_steps_with_one_name_are_refused(tmp_path, capsys):
             "src/missing.py: no such file; fix [tool.dsp.components] sources",
         ),
         ("[tool.dsp.components\n", "not valid TOML"),
+        (
+            "[tool.dsp.components]\nsources = [1]\nimage = 'a:1'\n",
+            "sources must be a non-empty path string",
+        ),
+        (
+            "[tool.dsp.components]\nsources = ['src/my-steps.py']\nimage = 'a:1'\n",
+            "src/my-steps.py: cannot be imported as a module",
+        ),
     ],
 )
 def test_bad_configuration_is_refused_in_one_line(tmp_path, capsys, content, expected):
@@ -304,6 +314,8 @@ def test_bad_configuration_is_refused_in_one_line(tmp_path, capsys, content, exp
     [
         (b"def broken(:\n", "src/demo/steps.py:1: not valid Python"),
         (b"\xff\xfe", "src/demo/steps.py: not UTF-8 text"),
+        (b"x = 1\0\n", "src/demo/steps.py"),
+        (b"x = " + b"(" * 300 + b")" * 300 + b"\n", "src/demo/steps.py"),
     ],
 )
 def test_unreadable_sources_are_refused(tmp_path, capsys, data, expected):
@@ -382,6 +394,8 @@ def test_keyword_only_parameters_and_wrapped_argument_descriptions(tmp_path, cap
                 first: the first line
                     continues here: and is not a parameter
                 later: the second
+            Returns:
+                nothing: a step returns None
             """'''
     source = step_source("first: str, *, later: float = 1", doc=doc)
     root = make_project(tmp_path, source)
