@@ -60,6 +60,8 @@ def test_without_feast_nothing_of_it_is_generated(tmp_path):
     makefile = (project / "Makefile").read_text()
     assert "\nfeatures:" not in makefile and "feast" not in makefile
     assert "-m iris_classifier.train --output-dir artifacts" in makefile
+    workflow = (project / ".github/workflows/ci.yml").read_text()
+    assert "pip install -e '.[dev]'" in workflow
 
 
 def test_feature_repo_files_parse_and_read_lakefs_at_a_ref(project, monkeypatch):
@@ -107,6 +109,9 @@ def test_feast_is_installed_and_run_only_with_the_option(project):
     assert "feast" not in " ".join(pyproject["project"]["dependencies"])
     makefile = (project / "Makefile").read_text()
     assert "pip install -e '.[dev,features]'" in makefile
+    # CI installs it too: the project's own tests import Feast.
+    workflow = (project / ".github/workflows/ci.yml").read_text()
+    assert "pip install -e '.[dev,features]'" in workflow
     recipe = makefile.split("\nfeatures:", 1)[1].split("\n\n", 1)[0]
     for step in ("features export", "feast -c feature_repo apply", "materialize"):
         assert step in recipe
