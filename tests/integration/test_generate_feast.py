@@ -138,6 +138,10 @@ def test_features_read_at_two_commits_get_each_commits_values(
     repo = tmp_path / "feature_repo"
     shutil.copytree(project / "feature_repo", repo)
     monkeypatch.syspath_prepend(str(project / "src"))
+    # This bake's package and feature repo, whatever an earlier test imported.
+    for name in list(sys.modules):
+        if name.split(".")[0] in ("iris_classifier", "iris_features", "lakefs_source"):
+            monkeypatch.delitem(sys.modules, name)
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.setenv(name, "test")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
