@@ -173,6 +173,7 @@ def test_features_read_at_two_commits_get_each_commits_values(
 def test_make_features_works_offline_and_the_project_keeps_full_coverage(
     project, tmp_path
 ):
+    project = Path(shutil.copytree(project, tmp_path / "project"))  # writes data/
     # The project's metadata (its tests read it), its code from src/ (coverage).
     installed = tmp_path / "installed"
     subprocess.run(
