@@ -12,7 +12,11 @@ import shutil
 from pathlib import Path
 
 # Folder -> the answer that keeps it.
-OPTIONAL_FOLDERS = {".tekton": "use_tekton", ".github": "use_github_actions"}
+OPTIONAL_FOLDERS = {
+    ".tekton": "use_tekton",
+    ".github": "use_github_actions",
+    "feature_repo": "use_feast",
+}
 
 
 def prune(project_dir: Path, answers: dict) -> list[str]:
@@ -42,6 +46,8 @@ def next_steps(answers: dict, project_dir: Path | None = None) -> str:
         "  make train        # trains the iris model into artifacts/",
         "  make pipeline     # compiles the Kubeflow pipeline",
     ]
+    if answers.get("use_feast"):
+        lines.append("  make features     # Feast: iris features, applied and read")
     if answers.get("use_tekton"):
         lines.append("  then install .tekton/ on the cluster (see .tekton/README.md)")
         members = f"{answers.get('admins', '')},{answers.get('contributors', '')}"

@@ -346,9 +346,10 @@ def check_answers(answers: dict) -> list[str]:
             f"license {answers.get('license')!r} is not offered:"
             f" choose one of {', '.join(LICENSES)}"
         )
-    for name in ("use_tekton", "use_github_actions"):
-        if not isinstance(answers.get(name), bool):
-            problems.append(f"{name} {answers.get(name)!r} must be yes or no")
+    for name in ("use_tekton", "use_github_actions", "use_feast"):
+        value = answers.get(name, False if name == "use_feast" else None)  # added later
+        if not isinstance(value, bool):
+            problems.append(f"{name} {value!r} must be yes or no")
     problems += [
         check_pattern(
             "container_registry",

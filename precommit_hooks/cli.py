@@ -44,6 +44,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "render Kubeflow Profile and access from profiles.yaml",
     ),
     "adopt": ("adopt.command", "bring the template into an existing repository"),
+    "components": (
+        "kfp.generate.command",
+        "generate component.yaml files from the project's @step functions",
+    ),
 }
 
 

@@ -37,10 +37,14 @@ BASE_FILES = {
     "README.md",
     "profiles.yaml",
     "pyproject.toml",
+    "Dockerfile",
     "src/{pkg}/__init__.py",
     "src/{pkg}/data.py",
     "src/{pkg}/evaluate.py",
+    "src/{pkg}/markers.py",
     "src/{pkg}/regression.py",
+    "src/{pkg}/run_step.py",
+    "src/{pkg}/steps.py",
     "src/{pkg}/train.py",
     "tests/conftest.py",
     "tests/model/regression_cases.jsonl",
@@ -50,6 +54,7 @@ BASE_FILES = {
     "tests/test_evaluate.py",
     "tests/test_pipeline.py",
     "tests/test_regression.py",
+    "tests/test_steps.py",
     "tests/test_train.py",
     "tests/test_train_component.py",
     "workflows/README.md",
@@ -64,7 +69,12 @@ BASE_FILES = {
     "workflows/components/train-ormb-component/component.yaml",
     "workflows/components/train-ormb-component/requirements.txt",
     "workflows/components/train-ormb-component/src/train.py",
+    "workflows/components/profile-data/component.yaml",
 }
+# Components `dsp components generate` writes: they run the package's image
+# (service `steps`, the root Dockerfile), see tests/integration/test_generate.py.
+GENERATED_COMPONENTS = {"profile-data"}
+PACKAGE_SERVICE = "steps"
 
 
 def tekton_files() -> set[str]:
@@ -325,6 +335,8 @@ def test_default_project_follows_the_contract(baked_project):
         (baked_project / "workflows/components/docker-compose.yaml").read_text()
     )
     for name, service in compose["services"].items():
+        if name == PACKAGE_SERVICE:
+            continue
         component = yaml.safe_load(
             (
                 baked_project / "workflows/components" / name / "component.yaml"
@@ -534,10 +546,14 @@ def test_images_build_what_the_components_run(baked_project):
         for line in (baked_project / ".dockerignore").read_text().splitlines()
         if line and not line.startswith("#")
     ]
-    assert set(compose["services"]) == {
-        path.name for path in components.iterdir() if path.is_dir()
-    }
+    assert (
+        set(compose["services"]) - {PACKAGE_SERVICE}
+        == {path.name for path in components.iterdir() if path.is_dir()}
+        - GENERATED_COMPONENTS
+    )
     for name, service in compose["services"].items():
+        if name == PACKAGE_SERVICE:
+            continue
         context = (components / service["build"]["context"]).resolve()
         dockerfile = context / service["build"].get("dockerfile", "Dockerfile")
         assert dockerfile == components / name / "Dockerfile"

@@ -1,4 +1,4 @@
-"""The pipeline loads both components with kfp and compiles."""
+"""The pipeline loads its components with kfp and compiles."""
 
 import importlib.util
 from pathlib import Path
@@ -20,7 +20,13 @@ def test_pipeline_compiles_with_download_wired_into_train(tmp_path):
     # kfp-kubernetes adds a second document: the Kubernetes platform spec.
     compiled, platform = yaml.safe_load_all(output.read_text())
     tasks = compiled["root"]["dag"]["tasks"]
-    assert set(tasks) == {"lakefs-download-file", "train-ormb-model"}
+    assert set(tasks) == {"lakefs-download-file", "profile-data", "train-ormb-model"}
+    # The generated step profiles the downloaded file, and training waits for it.
+    profile_inputs = tasks["profile-data"]["inputs"]["artifacts"]
+    assert profile_inputs["data"]["taskOutputArtifact"]["producerTask"] == (
+        "lakefs-download-file"
+    )
+    assert "profile-data" in tasks["train-ormb-model"]["dependentTasks"]
     train_inputs = tasks["train-ormb-model"]["inputs"]["artifacts"]
     assert train_inputs["data"]["taskOutputArtifact"] == {
         "outputArtifactKey": "file",

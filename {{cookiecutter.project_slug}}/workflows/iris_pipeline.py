@@ -1,4 +1,4 @@
-"""The iris training pipeline: download the data from lakeFS, then train.
+"""The iris training pipeline: download the data from lakeFS, profile it, train.
 
 Compile it with `make pipeline`, i.e.
 `kfp dsl compile --py workflows/iris_pipeline.py --output build/iris_pipeline.yaml`.
@@ -28,6 +28,10 @@ download_file = components.load_component_from_file(
 train_model = components.load_component_from_file(
     str(COMPONENTS / "train-ormb-component" / "component.yaml")
 )
+# Generated from the @step in src/ by `dsp components generate`.
+profile_data = components.load_component_from_file(
+    str(COMPONENTS / "profile-data" / "component.yaml")
+)
 
 
 @dsl.pipeline(
@@ -45,10 +49,12 @@ def iris_pipeline(
     kubernetes.use_secret_as_env(
         data, secret_name=LAKEFS_SECRET, secret_key_to_env=LAKEFS_SECRET_KEYS
     )
+    # A data commit with too few rows fails here, before training.
+    profile = profile_data(data=data.outputs["file"])
     train_model(
         data=data.outputs["file"],
         data_record=data.outputs["record"],
         c=C,
         max_iter=max_iter,
         seed=seed,
-    )
+    ).after(profile)
