@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from precommit_hooks.core.files import is_number, loads_strict_json, write_atomic
+from precommit_hooks.core.files import loads_strict_json, read_capped, write_atomic
+from precommit_hooks.core.text import is_number
 from precommit_hooks.core.findings import (
     Finding,
     Refusal,
@@ -378,13 +379,14 @@ class RegressionReport:
 
 def read_results(path: Path) -> dict[str, dict[str, Any]]:
     """The runner's ``{"results": [{"id", "passed", ...}]}`` by case id."""
-    refuse_special_file(path, "results JSON file")
+    raw = read_capped(
+        path,
+        MAX_CASES_BYTES,
+        "results JSON file",
+        "no results file; the regression command did not write it",
+    )
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise Refusal(
-            f"{path}: no results file; the regression command did not write it"
-        )
+        data = loads_strict_json(raw.decode("utf-8"))
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is one
         raise Refusal(f"{path}: not valid results JSON ({json_problem(exc)})")
     results = data.get("results") if isinstance(data, dict) else None
@@ -567,7 +569,7 @@ def record_case(
     old = b""
     refuse_special_file(cases_path, "cases JSONL file")
     if cases_path.exists():
-        old = cases_path.read_bytes()
+        old = read_capped(cases_path, MAX_CASES_BYTES, "cases JSONL file", "")
     cases, problems = read_cases(cases_path) if old else ([], [])
     if problems:
         raise Refusal(
@@ -598,11 +600,14 @@ def record_case(
 
 def example_from_jsonl(path: Path, line: int) -> dict[str, Any]:
     """Line ``line`` (1-based) of a JSONL file such as confidently_wrong.jsonl."""
-    refuse_special_file(path, "JSONL file of examples")
+    raw = read_capped(
+        path,
+        MAX_CASES_BYTES,
+        "JSONL file of examples",
+        "no such file; train first to write it",
+    )
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise Refusal(f"{path}: no such file; train first to write it")
+        lines = raw.decode("utf-8").splitlines()
     except UnicodeDecodeError:
         raise Refusal(f"{path}: not UTF-8 text")
     if not 1 <= line <= len(lines):

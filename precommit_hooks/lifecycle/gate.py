@@ -37,7 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from precommit_hooks.core.files import is_number, loads_strict_json
+from precommit_hooks.core.files import loads_strict_json, read_capped
+from precommit_hooks.core.text import is_number
 from precommit_hooks.core.findings import (
     Refusal,
     json_problem,
@@ -62,6 +63,7 @@ RULE_KEYS = (
 TIE_POLICIES = ("pass", "fail")
 DEFAULT_CANDIDATE = "artifacts/metrics.json"
 MAX_METRICS_BYTES = 10 << 20
+MAX_TOML_BYTES = 1 << 20  # a pyproject.toml is a page or two
 # Two values this close are equal: float noise must not decide a promotion.
 REL_TOL = 1e-9
 ABS_TOL = 1e-12
@@ -167,15 +169,15 @@ def _did_you_mean(key: str, allowed: tuple[str, ...]) -> str:
 
 
 def load_toml(path: Path) -> dict[str, Any]:
-    """Read a TOML file, refusing a missing or broken one with one line."""
-    refuse_special_file(path, "pyproject.toml")
+    """Read a TOML file, refusing a missing, oversized or broken one with one line."""
+    data = read_capped(
+        path,
+        MAX_TOML_BYTES,
+        "pyproject.toml",
+        "no such file; pass --config pointing at pyproject.toml",
+    )
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise Refusal(f"{path}: no such file; pass --config pointing at pyproject.toml")
-    except IsADirectoryError:
-        raise Refusal(f"{path}: is a folder; pass --config pointing at pyproject.toml")
+        return tomllib.loads(data.decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise Refusal(f"{path}: not valid TOML ({exc}); fix the syntax")
     except RecursionError:
@@ -193,10 +195,17 @@ def dsp_table(data: Mapping[str, Any], path: Path) -> dict[str, Any]:
     return dsp
 
 
+def _shown(value: object) -> str:
+    """A value for a message: a 400-digit integer is not printed whole."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}... ({len(text)} characters)"
+
+
 def _number(value: object, where: str, path: Path) -> float:
-    if not is_number(value) or not math.isfinite(value):
+    if not is_number(value):  # also an integer too large for a float
         raise Refusal(
-            f"{path}: {where} must be a finite number, not {value!r}; " "write e.g. 0.9"
+            f"{path}: {where} must be a finite number, not {_shown(value)}; "
+            "write e.g. 0.9"
         )
     return float(value)
 
@@ -316,19 +325,14 @@ def read_metrics(path: Path) -> dict[str, float]:
     NaN, Infinity, duplicate keys and a top level that is not an object are
     refused with one line naming the file.
     """
-    refuse_special_file(path, "metrics JSON file")
+    data = read_capped(
+        path,
+        MAX_METRICS_BYTES,
+        "metrics JSON file",
+        "no such metrics file; train first or fix the path",
+    )
     try:
-        size = path.stat().st_size
-        if size > MAX_METRICS_BYTES:
-            raise Refusal(
-                f"{path}: {size} bytes is too large for a metrics file "
-                f"(limit {MAX_METRICS_BYTES}); keep only the metrics in it"
-            )
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise Refusal(f"{path}: no such metrics file; train first or fix the path")
-    except IsADirectoryError:
-        raise Refusal(f"{path}: is a folder, not a metrics JSON file")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise Refusal(f"{path}: not UTF-8 text; a metrics file is JSON")
     try:
@@ -342,12 +346,14 @@ def read_metrics(path: Path) -> dict[str, float]:
         )
     metrics: dict[str, float] = {}
     for key, value in data.items():
-        if is_number(value):
-            if not math.isfinite(value):
-                raise Refusal(
-                    f"{path}: metric {key!r} is {value!r}, not a finite number"
-                )
-            metrics[key] = float(value)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        if not is_number(value):
+            raise Refusal(
+                f"{path}: metric {key!r} is {_shown(value)}, not a finite number "
+                "a float can hold; write the metric as a plain number"
+            )
+        metrics[key] = float(value)
     return metrics
 
 

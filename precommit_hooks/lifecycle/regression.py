@@ -29,7 +29,8 @@ from precommit_hooks.lifecycle.cases import (
     render_report_text,
     report_json,
 )
-from precommit_hooks.core.files import is_number, loads_strict_json
+from precommit_hooks.core.files import loads_strict_json
+from precommit_hooks.core.text import is_number
 from precommit_hooks.core.findings import (
     Refusal,
     json_problem,

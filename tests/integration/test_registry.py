@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
-import tarfile
 import urllib.request
 from pathlib import Path
 
@@ -295,7 +293,7 @@ def test_pull_refuses_a_bad_output_or_digest_before_fetching(tmp_path):
     with pytest.raises(Refusal, match=r"--output .*a-file is a file, not a folder"):
         registry.pull_model(ref, a_file)
     assert a_file.read_text() == "x"
-    with pytest.raises(Refusal, match=r"--digest 'xyz' is not sha256:<64 hex"):
+    with pytest.raises(Refusal, match=r"--digest 'xyz' is not sha256: and 64 lower"):
         registry.pull_model(ref, tmp_path / "out", expected_digest="xyz")
     assert not (tmp_path / "out").exists()
 
@@ -305,7 +303,9 @@ def test_pull_refuses_a_bad_output_or_digest_before_fetching(tmp_path):
     [
         ("model:v1", "not a registry reference"),
         ("127.0.0.1:5000/Iris/Model:v1", "must be non-empty lowercase"),
-        ("127.0.0.1:5000/iris/model@sha256:abc", "64 hex digits"),
+        ("127.0.0.1:5000/iris/model@sha256:abc", "64 lower-case hex digits"),
+        ("127.0.0.1:5000/iris/model@sha256:" + "A" * 64, "64 lower-case hex digits"),
+        ("127.0.0.1:5000/iris/model:v1\n", "no spaces or control characters"),
     ],
 )
 def test_bad_references(reference, message):
@@ -322,28 +322,11 @@ def test_reference_parts():
     assert registry.split_reference("h.example.com/a/b:v2")[2] == "v2"
 
 
-def test_unpack_refuses_unsafe_members(tmp_path):
-    for name, kind in (
-        ("../evil", tarfile.REGTYPE),
-        ("/abs", tarfile.REGTYPE),
-        ("model/link", tarfile.SYMTYPE),
-    ):
-        raw = io.BytesIO()
-        with tarfile.open(fileobj=raw, mode="w:gz") as tar:
-            info = tarfile.TarInfo(name)
-            info.type = kind
-            info.linkname = "/etc/passwd" if kind == tarfile.SYMTYPE else ""
-            tar.addfile(info, io.BytesIO(b""))
-        with pytest.raises(Refusal, match="unsafe path|link or device"):
-            registry.unpack_model(raw.getvalue(), tmp_path / "out")
-    assert not (tmp_path / "evil").exists()
-
-
 def test_blob_digest_and_size_checks():
     data = b"model bytes"
     good = {"digest": registry.sha256_digest(data), "size": len(data)}
-    registry._check_blob(data, good, "layer")
+    registry.check_blob(data, good, "layer")
     with pytest.raises(Refusal, match="layer digest mismatch"):
-        registry._check_blob(b"tampered!!!", good, "layer")
+        registry.check_blob(b"tampered!!!", good, "layer")
     with pytest.raises(Refusal, match="size mismatch"):
-        registry._check_blob(data, {**good, "size": 3}, "layer")
+        registry.check_blob(data, {**good, "size": 3}, "layer")
