@@ -20,6 +20,8 @@ from typing import BinaryIO, Sequence
 
 from precommit_hooks.core.findings import Refusal, refuse_special_file
 
+ORMB_LAYER_MEDIA_TYPE = "application/tar+gzip"  # ORMB's layer: files under model/
+MODEL_LAYER_MEDIA_TYPES = (ORMB_LAYER_MEDIA_TYPE,)
 MODEL_DIR = "model"  # ORMB's layout; also where `dsp model pull` unpacks
 KSERVE_MODEL_DIR = "models"  # what KServe's OCI storage reads
 MODEL_DIRS = (MODEL_DIR, KSERVE_MODEL_DIR)

@@ -21,6 +21,7 @@ from precommit_hooks.core.findings import Refusal, json_problem, json_type_name
 from precommit_hooks.core.text import is_number
 
 ORMB_CONFIG_MEDIA_TYPE = "application/vnd.caicloud.model.config.v1alpha1+json"
+CONFIG_FILE = "ormb-config.json"  # where `dsp model pull` writes the config
 MAX_CONFIG_BYTES = 1 << 20  # a config is names and numbers: 1 MiB is plenty
 
 
