@@ -31,10 +31,9 @@ from precommit_hooks.core.findings import (
     special_file_problem,
     write_stdout,
 )
-from precommit_hooks.lifecycle.cases import (
+from precommit_hooks.lifecycle.cases import check_append_only, read_cases
+from precommit_hooks.lifecycle.cases_report import (
     build_report,
-    check_append_only,
-    read_cases,
     read_results,
     render_report_markdown,
     render_report_text,

@@ -1,8 +1,9 @@
 """The ``dsp regression`` command: validate, run, report and record cases.
 
-The cases file and its report are :mod:`precommit_hooks.lifecycle.cases`; this
-module reads ``[tool.dsp.regression]`` and runs the project's regression
-command with the project's Python.  The pre-push hook over it is
+The cases file, its report and recording are :mod:`.cases`,
+:mod:`.cases_report` and :mod:`.cases_record`; this module reads
+``[tool.dsp.regression]`` and runs the project's regression command with the
+project's Python.  The pre-push hook over it is
 :mod:`precommit_hooks.hooks.model_regression`.
 """
 
@@ -16,15 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from precommit_hooks.lifecycle.cases import (
-    Case,
+from precommit_hooks.lifecycle.cases import Case, did_you_mean, read_cases
+from precommit_hooks.lifecycle.cases_record import example_from_jsonl, record_case
+from precommit_hooks.lifecycle.cases_report import (
     RegressionReport,
     build_report,
-    did_you_mean,
-    example_from_jsonl,
-    read_cases,
     read_results,
-    record_case,
     render_report_markdown,
     render_report_text,
     report_json,
