@@ -20,55 +20,30 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from precommit_hooks.core.atomic import new_file_mode  # noqa: F401 - public name
+from precommit_hooks.core.atomic import write_atomic_bytes
 from precommit_hooks.core.findings import Refusal, refuse_special_file
-
-
-def new_file_mode() -> int:
-    """The mode ``open()`` gives a new file under the current umask (0644 usually).
-
-    ``tempfile.mkstemp`` creates 0600 files; an atomic write that renames one
-    into place must widen it, or the next step (another user, a model server)
-    cannot read what was written.
-    """
-    mask = os.umask(0o022)  # reading the umask means setting it; put it back
-    os.umask(mask)
-    return 0o666 & ~mask
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     """Replace ``path`` with ``data`` in one rename; never a half-written file.
 
     An existing file keeps its mode; a new one gets the mode ``open()`` would
-    give it.  On any failure the temporary file is removed and the target is
-    left as it was.
+    give it (:mod:`.atomic`).  A target that exists and is not a regular file
+    is refused, never replaced.  On any failure the target is left as it was.
     """
     target = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(target))
     try:
         info = os.stat(target)
     except FileNotFoundError:
-        mode = new_file_mode()
+        pass
     else:
         if not stat.S_ISREG(info.st_mode):
             raise Refusal(
                 f"{target}: exists and is not a regular file (a folder, pipe or "
                 "device); name a file to write, it is never replaced"
             )
-        mode = info.st_mode & 0o7777
-    handle, temp = tempfile.mkstemp(
-        dir=folder, prefix=f".{os.path.basename(target)}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, target)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
+    write_atomic_bytes(target, data)
 
 
 def _refuse_constant(name: str) -> Any:

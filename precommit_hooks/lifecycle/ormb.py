@@ -1,36 +1,27 @@
-"""ORMB's model configuration, defined once for `dsp model push` and `pull`.
+"""ORMB's model configuration on the `dsp` side: build it with refusals, read it back.
 
-The config blob (media type ``application/vnd.caicloud.model.config.v1alpha1+json``,
-spec ``kleveross/ormb docs/spec-v1alpha1.md``) holds ``framework``,
-``format``, ``size``, ``metrics`` (``{"validation": [{"name", "value"}]}``,
-values as strings as ORMB has them), ``hyperParameters``
-(``[{"name", "value"}]``), ``training.git`` (repository and revision of the
-training code) and ``dataset.git`` (the lakeFS repository URI and the lakeFS
-commit it was read at: lakeFS commits are git-like, and ORMB's dataset has
-only a git field).
+The format itself is :mod:`.ormb_format` (standard library only, copied into
+the generated project); this module adds what `dsp` refuses: a metric that
+is NaN or too large for a float on push, and a pulled config that is not a
+JSON object within its size cap.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
 from precommit_hooks.core.files import loads_strict_json
 from precommit_hooks.core.findings import Refusal, json_problem, json_type_name
 from precommit_hooks.core.text import is_number
+from precommit_hooks.lifecycle.ormb_format import (  # noqa: F401 - public names
+    ORMB_CONFIG_MEDIA_TYPE,
+    model_config,
+    named_values,
+)
 
-ORMB_CONFIG_MEDIA_TYPE = "application/vnd.caicloud.model.config.v1alpha1+json"
 CONFIG_FILE = "ormb-config.json"  # where `dsp model pull` writes the config
 MAX_CONFIG_BYTES = 1 << 20  # a config is names and numbers: 1 MiB is plenty
-
-
-def named_values(data: dict[str, Any]) -> list[dict[str, str]]:
-    """ORMB's ``[{"name", "value"}]`` with string values (JSON for non-strings)."""
-    return [
-        {"name": str(k), "value": v if isinstance(v, str) else json.dumps(v)}
-        for k, v in data.items()
-    ]
 
 
 def numeric_metrics(metrics: dict[str, Any], where: str) -> dict[str, float | int]:
@@ -53,53 +44,10 @@ def numeric_metrics(metrics: dict[str, Any], where: str) -> dict[str, float | in
     return numbers
 
 
-def _git(repository: str | None, revision: str | None) -> dict[str, Any]:
-    return {
-        "git": {
-            k: v for k, v in (("repository", repository), ("revision", revision)) if v
-        }
-    }
-
-
-def ormb_config(
-    *,
-    framework: str,
-    model_format: str,
-    size: int,
-    metrics: dict[str, Any] | None = None,
-    hyperparameters: dict[str, Any] | None = None,
-    git_repository: str | None = None,
-    git_revision: str | None = None,
-    dataset_repository: str | None = None,
-    dataset_commit: str | None = None,
-    author: str | None = None,
-    description: str | None = None,
-    created: str | None = None,
-) -> dict[str, Any]:
-    """The ORMB model configuration for a pushed model."""
-    config: dict[str, Any] = {
-        "created": created
-        or dt.datetime.now(dt.timezone.utc).isoformat().replace("+00:00", "Z"),
-        "framework": framework,
-        "format": model_format,
-        "size": size,
-    }
-    if author:
-        config["author"] = author
-    if description:
-        config["description"] = description
-    numeric = numeric_metrics(metrics or {}, "metrics")
-    if numeric:
-        config["metrics"] = {"validation": named_values(numeric)}
-    if hyperparameters:
-        config["hyperParameters"] = named_values(hyperparameters)
-    if git_repository or git_revision:
-        config["training"] = _git(git_repository, git_revision)
-    if dataset_repository or dataset_commit:
-        config["dataset"] = _git(dataset_repository, dataset_commit)
-        if dataset_commit:
-            config["labels"] = {"io.lakefs.commit": dataset_commit}
-    return config
+def ormb_config(**fields: Any) -> dict[str, Any]:
+    """The ORMB model configuration (:func:`.ormb_format.model_config`)."""
+    numeric_metrics(fields.get("metrics") or {}, "metrics")
+    return model_config(**fields)
 
 
 def config_bytes(config: dict[str, Any]) -> bytes:
