@@ -20,8 +20,11 @@ from typing import BinaryIO, Sequence
 
 from precommit_hooks.core.findings import Refusal, refuse_special_file
 
-ORMB_LAYER_MEDIA_TYPE = "application/tar+gzip"  # ORMB's layer: files under model/
-MODEL_LAYER_MEDIA_TYPES = (ORMB_LAYER_MEDIA_TYPE,)
+# What `dsp model push` writes: KServe's OCI storage reads this layer type and
+# takes the files under models/.
+KSERVE_LAYER_MEDIA_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip"
+ORMB_LAYER_MEDIA_TYPE = "application/tar+gzip"  # ORMB's and older pushes: model/
+MODEL_LAYER_MEDIA_TYPES = (KSERVE_LAYER_MEDIA_TYPE, ORMB_LAYER_MEDIA_TYPE)
 MODEL_DIR = "model"  # ORMB's layout; also where `dsp model pull` unpacks
 KSERVE_MODEL_DIR = "models"  # what KServe's OCI storage reads
 MODEL_DIRS = (MODEL_DIR, KSERVE_MODEL_DIR)

@@ -24,7 +24,6 @@ from precommit_hooks.lifecycle import oci
 from precommit_hooks.lifecycle.layers import (
     MODEL_DIR,
     MODEL_LAYER_MEDIA_TYPES,
-    ORMB_LAYER_MEDIA_TYPE,
     UnpackLimits,
     UnpackState,
     unpack_model,
@@ -162,7 +161,10 @@ def pull_model(
     blob = _fetch_config(registry, base, manifest, reference)
     with staging_folder(destination) as stage:
         if not _unpack_layers(registry, base, manifest["layers"], stage, limits):
-            raise Refusal(f"{reference}: no {ORMB_LAYER_MEDIA_TYPE} model layer")
+            raise Refusal(
+                f"{reference}: no model layer ({' or '.join(MODEL_LAYER_MEDIA_TYPES)}) "
+                "with files; push the model with dsp model push"
+            )
         write_atomic(stage / CONFIG_FILE, blob)
         files = sorted(
             destination / p.relative_to(stage)

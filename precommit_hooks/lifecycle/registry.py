@@ -1,20 +1,18 @@
 """``dsp model push|pull``: models in an OCI registry, in ORMB's model format.
 
-A pushed model is one OCI artifact:
+A pushed model is one OCI artifact that KServe can serve:
 
-* the config blob is ORMB's model configuration (:mod:`.ormb`);
-* one content layer, ``application/tar+gzip`` as ORMB pushes it: the model
-  files under ``model/``, packed reproducibly (:mod:`.layers`);
+* the config blob is ORMB's model configuration (:mod:`.ormb_format`);
+* one content layer of media type ``application/vnd.oci.image.layer.v1.tar+gzip``
+  with the model files under ``models/``, as KServe's OCI storage reads it,
+  packed reproducibly (:mod:`.layers`);
 * manifest annotations ``org.opencontainers.image.source``, ``.revision``
   and ``.created``.
 
-``pull`` fetches the manifest, checks its digest (against ``@sha256:...`` or
-``--digest`` when given), its config's media type, size and JSON, then
-streams each model layer to disk against its digest and unpacks it under the
-caps of :class:`.layers.UnpackLimits`, all in a temporary folder beside
-``--output``; only when every check passed is it moved into place.  A refusal
-leaves ``--output`` as it was.  The transport (:mod:`.oci`) bounds every
-request in time and retries.
+``pull`` (:mod:`.pull`) reads this layout and the older one (an
+``application/tar+gzip`` layer with the files under ``model/``, as ORMB
+pushes), checks everything first and unpacks beside ``--output``.  The
+transport (:mod:`.oci`) bounds every request in time and retries.
 """
 
 from __future__ import annotations
@@ -35,6 +33,8 @@ from precommit_hooks.core.findings import (
 from precommit_hooks.core.text import positive_int
 from precommit_hooks.lifecycle import oci
 from precommit_hooks.lifecycle.layers import (  # noqa: F401 - the public names
+    KSERVE_LAYER_MEDIA_TYPE,
+    KSERVE_MODEL_DIR,
     MODEL_DIR,
     MODEL_LAYER_MEDIA_TYPES,
     ORMB_LAYER_MEDIA_TYPE,
@@ -111,14 +111,14 @@ def push_model(
     blob = config_bytes(config)
     with tempfile.TemporaryDirectory(prefix="dsp-model-") as tmp:
         layer_path = Path(tmp) / "model.tar.gz"
-        pack_model(model_files, layer_path)
+        pack_model(model_files, layer_path, KSERVE_MODEL_DIR)
         config_path = Path(tmp) / CONFIG_FILE
         config_path.write_bytes(blob)
         registry = oci.client(host, insecure)
         try:
             response = registry.push(
                 target=f"{host}/{repository}:{tag}",
-                files=[f"{layer_path}:{ORMB_LAYER_MEDIA_TYPE}"],
+                files=[f"{layer_path}:{KSERVE_LAYER_MEDIA_TYPE}"],
                 manifest_config=f"{config_path}:{ORMB_CONFIG_MEDIA_TYPE}",
                 manifest_annotations=annotations,
                 disable_path_validation=True,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
+import tarfile
 import urllib.request
 from pathlib import Path
 
@@ -109,10 +111,16 @@ def test_push_writes_ormb_config_and_annotations(oci_registry, trained, capsys):
     manifest = _manifest(oci_registry, "iris/model", "v1")
     assert manifest["config"]["mediaType"] == registry.ORMB_CONFIG_MEDIA_TYPE
     assert manifest["config"]["digest"] == pushed["config_digest"]
+    # KServe's OCI storage takes this layer type, with the files under models/.
     assert [layer["mediaType"] for layer in manifest["layers"]] == [
-        "application/tar+gzip"
+        "application/vnd.oci.image.layer.v1.tar+gzip"
     ]
     assert manifest["layers"][0]["digest"] == pushed["layer_digest"]
+    with urllib.request.urlopen(
+        f"http://{oci_registry}/v2/iris/model/blobs/{pushed['layer_digest']}"
+    ) as response:
+        layer = tarfile.open(fileobj=io.BytesIO(response.read()), mode="r:gz")
+    assert layer.getnames() == ["models", "models/model.joblib"]
     annotations = manifest["annotations"]
     assert annotations["org.opencontainers.image.source"] == ORIGIN
     assert annotations["org.opencontainers.image.revision"] == _head(trained)
@@ -330,3 +338,14 @@ def test_blob_digest_and_size_checks():
         registry.check_blob(b"tampered!!!", good, "layer")
     with pytest.raises(Refusal, match="size mismatch"):
         registry.check_blob(data, {**good, "size": 3}, "layer")
+
+
+def test_pull_reads_the_older_ormb_layout(oci_registry, tmp_path):
+    from tests.integration.test_registry_hostile import put_model, tar_gz
+
+    reference = put_model(
+        oci_registry, "ormb-layout", [tar_gz([("model/model.joblib", b"old")])]
+    )
+    pulled = registry.pull_model(reference, tmp_path / "out")
+    assert pulled["files"] == [str(tmp_path / "out" / "model" / "model.joblib")]
+    assert (tmp_path / "out" / "model" / "model.joblib").read_bytes() == b"old"
