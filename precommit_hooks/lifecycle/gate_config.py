@@ -16,7 +16,8 @@ from typing import Any, Mapping
 
 from precommit_hooks.core.files import loads_strict_json, read_capped
 from precommit_hooks.core.findings import Refusal, json_problem, json_type_name
-from precommit_hooks.core.text import closest, is_number
+from precommit_hooks.core.text import is_number
+from precommit_hooks.lifecycle.config_schema import schema_problem
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -31,6 +32,7 @@ RULE_KEYS = (
     "min_relative_change",
 )
 TIE_POLICIES = ("pass", "fail")
+GATE_SCHEMA = "tool-dsp-gate.schema.json"
 DEFAULT_CANDIDATE = "artifacts/metrics.json"
 MAX_METRICS_BYTES = 10 << 20
 MAX_TOML_BYTES = 1 << 20  # a pyproject.toml is a page or two
@@ -67,13 +69,6 @@ class GateConfig:
 
 
 # --------------------------------------------------------------------------- input
-
-
-def _did_you_mean(key: str, allowed: tuple[str, ...]) -> str:
-    guess = closest(key, allowed)
-    if guess:
-        return f'did you mean "{guess}"?'
-    return "allowed keys: " + ", ".join(allowed)
 
 
 def load_toml(path: Path) -> dict[str, Any]:
@@ -119,51 +114,24 @@ def _number(value: object, where: str, path: Path) -> float:
 
 
 def parse_rule(name: str, table: object, path: Path) -> MetricRule:
-    """Check one ``[tool.dsp.gate.metrics.<name>]`` table like MLflow does."""
+    """One ``[tool.dsp.gate.metrics.<name>]`` table, checked like MLflow does.
+
+    The schema (``schemas/tool-dsp-gate.schema.json``) checks the keys and
+    types; what JSON Schema cannot say (NaN, a number too large for a float)
+    is checked here.
+    """
     where = f"[tool.dsp.gate.metrics.{name}]"
-    if not isinstance(table, dict):
-        raise Refusal(f"{path}: {where} must be a table of {', '.join(RULE_KEYS)}")
-    for key in table:
-        if key not in RULE_KEYS:
-            raise Refusal(
-                f"{path}: {where} has an unknown key {key!r}; "
-                + _did_you_mean(key, RULE_KEYS)
-            )
-    if "greater_is_better" not in table:
-        raise Refusal(
-            f"{path}: {where} needs greater_is_better = true or false "
-            "(is a higher value better?)"
-        )
-    greater = table["greater_is_better"]
-    if not isinstance(greater, bool):
-        raise Refusal(
-            f"{path}: {where} greater_is_better must be true or false, not {greater!r}"
-        )
-    values: dict[str, float | None] = {}
-    for key in RULE_KEYS[1:]:
-        values[key] = (
-            _number(table[key], f"{where} {key}", path) if key in table else None
-        )
-    absolute = values["min_absolute_change"]
-    if absolute is not None and absolute < 0:
-        raise Refusal(
-            f"{path}: {where} min_absolute_change must be >= 0, not {absolute!r}; "
-            "it is the least improvement over the baseline"
-        )
-    relative = values["min_relative_change"]
-    if relative is not None and not 0 <= relative <= 1:
-        raise Refusal(
-            f"{path}: {where} min_relative_change must be between 0 and 1, "
-            f"not {relative!r}; 0.05 means 5% better than the baseline"
-        )
-    if all(v is None for v in values.values()):
-        raise Refusal(
-            f"{path}: {where} sets no threshold; add threshold, min_absolute_change "
-            "or min_relative_change"
-        )
+    problem = schema_problem({"metrics": {name: table}}, GATE_SCHEMA, "tool.dsp.gate")
+    if problem:
+        raise Refusal(f"{path}: {problem}")
+    assert isinstance(table, dict)
+    values = {
+        key: _number(table[key], f"{where} {key}", path) if key in table else None
+        for key in RULE_KEYS[1:]
+    }
     return MetricRule(
         name,
-        greater,
+        table["greater_is_better"],
         values["threshold"],
         values["min_absolute_change"],
         values["min_relative_change"],
@@ -173,14 +141,8 @@ def parse_rule(name: str, table: object, path: Path) -> MetricRule:
 def _relative_path(
     gate: Mapping[str, Any], key: str, root: Path, path: Path
 ) -> Path | None:
-    value = gate.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value:
-        raise Refusal(
-            f"{path}: [tool.dsp.gate] {key} must be a path string, not {value!r}"
-        )
-    return root / value
+    value = gate.get(key)  # a non-empty string: the schema checked it
+    return root / value if value is not None else None
 
 
 def parse_gate_config(data: Mapping[str, Any], path: Path) -> GateConfig:
@@ -192,23 +154,11 @@ def parse_gate_config(data: Mapping[str, Any], path: Path) -> GateConfig:
             f"{path}: no [tool.dsp.gate] table; add one with "
             "[tool.dsp.gate.metrics.<metric>] rules (see the README)"
         )
-    for key in gate:
-        if key not in GATE_KEYS:
-            raise Refusal(
-                f"{path}: [tool.dsp.gate] has an unknown key {key!r}; "
-                + _did_you_mean(key, GATE_KEYS)
-            )
+    problem = schema_problem(gate, GATE_SCHEMA, "tool.dsp.gate")
+    if problem:
+        raise Refusal(f"{path}: {problem}")
     ties = gate.get("ties", "pass")
-    if ties not in TIE_POLICIES:
-        raise Refusal(
-            f'{path}: [tool.dsp.gate] ties must be "pass" or "fail", not {ties!r}'
-        )
-    metrics = gate.get("metrics")
-    if not isinstance(metrics, dict) or not metrics:
-        raise Refusal(
-            f"{path}: no [tool.dsp.gate.metrics.<metric>] rules; add one per gated "
-            "metric with greater_is_better and a threshold"
-        )
+    metrics = gate["metrics"]
     root = path.parent
     rules = tuple(parse_rule(name, table, path) for name, table in metrics.items())
     return GateConfig(
