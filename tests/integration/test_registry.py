@@ -349,3 +349,27 @@ def test_pull_reads_the_older_ormb_layout(oci_registry, tmp_path):
     pulled = registry.pull_model(reference, tmp_path / "out")
     assert pulled["files"] == [str(tmp_path / "out" / "model" / "model.joblib")]
     assert (tmp_path / "out" / "model" / "model.joblib").read_bytes() == b"old"
+
+
+def test_kserve_downloads_the_pushed_model_and_it_predicts(
+    oci_registry, trained, tmp_path, capsys, monkeypatch
+):
+    """KServe's own storage code (kserve-storage) fetches what dsp pushed."""
+    import joblib
+    from kserve_storage import Storage
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    features, labels = load_iris(return_X_y=True)
+    model = LogisticRegression(max_iter=500).fit(features, labels)
+    joblib.dump(model, trained / "artifacts" / "model.joblib")
+    _push(f"{oci_registry}/iris/model:kserve", capsys)
+    monkeypatch.setenv("KSERVE_OCI_INSECURE_REGISTRY", "true")
+    monkeypatch.setenv("KSERVE_OCI_DOCKER_CONFIG", str(tmp_path / "no-config.json"))
+    served = Storage.download(
+        f"oci://{oci_registry}/iris/model:kserve", str(tmp_path / "served")
+    )
+    assert sorted(p.name for p in Path(served).iterdir()) == ["model.joblib"]
+    fetched = joblib.load(Path(served) / "model.joblib")
+    assert list(fetched.predict(features[:3])) == list(model.predict(features[:3]))
+    assert (fetched.predict(features) == labels).mean() > 0.9
