@@ -14,15 +14,15 @@ recording a case :mod:`.cases_record`, the ``dsp regression`` command
 
 from __future__ import annotations
 
-import datetime as dt
+import functools
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from precommit_hooks.core.files import loads_strict_json
 from precommit_hooks.core.text import closest, is_number
+from precommit_hooks.lifecycle.config_schema import load_schema
 from precommit_hooks.core.findings import (
     Finding,
     finding,
@@ -36,6 +36,18 @@ CASE_TYPES = ("MFT", "INV", "DIR")
 MAX_UNKNOWN_KEYS_NAMED = 5
 DIRECTIONS = ("up", "down")
 MAX_CASES_BYTES = 50 << 20
+CASE_SCHEMA = "regression-case.schema.json"
+# A line's problems in this order; the first names the finding's rule.
+RULE_ORDER = (
+    "case-unknown-key",
+    "case-missing-key",
+    "case-schema",
+    "case-date",
+    "case-type",
+    "case-input",
+    "case-expected",
+)
+_KEY_KEYWORDS = ("additionalProperties", "required")  # named by _unknown_keys
 
 
 @dataclass(frozen=True)
@@ -67,24 +79,22 @@ def did_you_mean(key: str, allowed: Sequence[str]) -> str:
     return f'; did you mean "{guess}"?' if guess else ""
 
 
-def _features_problem(value: object, where: str) -> str | None:
-    """Why ``value`` is not a feature dict of finite numbers, or None."""
-    if not isinstance(value, dict) or not value:
-        return f"{where} must be a non-empty object of feature values"
-    for name, number in value.items():
-        if not is_number(number) or not math.isfinite(number):
-            return f"{where}.{name} must be a finite number, not {number!r}"
-    return None
+@functools.lru_cache(maxsize=None)
+def _validator() -> Any:
+    import jsonschema  # only when a cases file is read
+
+    return jsonschema.Draft202012Validator(
+        load_schema(CASE_SCHEMA), format_checker=jsonschema.FormatChecker()
+    )
 
 
-def _case_problems(data: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(rule, message) for everything wrong with one parsed case."""
-    problems: list[tuple[str, str]] = []
+def _unknown_keys(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """One problem per unknown key, the first few named with a did-you-mean."""
     unknown = [key for key in data if key not in CASE_KEYS]
-    for key in unknown[:MAX_UNKNOWN_KEYS_NAMED]:
-        problems.append(
-            ("case-unknown-key", f"unknown key {key!r}" + did_you_mean(key, CASE_KEYS))
-        )
+    problems = [
+        ("case-unknown-key", f"unknown key {key!r}" + did_you_mean(key, CASE_KEYS))
+        for key in unknown[:MAX_UNKNOWN_KEYS_NAMED]
+    ]
     if len(unknown) > MAX_UNKNOWN_KEYS_NAMED:
         # A line with thousands of keys still gives a line a person can read.
         problems.append(
@@ -97,87 +107,55 @@ def _case_problems(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     missing = [k for k in CASE_KEYS if k not in data]
     if missing:
         problems.append(("case-missing-key", "missing " + ", ".join(missing)))
-    return problems + _field_problems(data)
-
-
-def _field_problems(data: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(rule, message) for the text fields, the date, the type and what follows."""
-    problems: list[tuple[str, str]] = []
-    for key in ("id", "capability", "reason"):
-        if key in data and (not isinstance(data[key], str) or not data[key].strip()):
-            problems.append(
-                ("case-schema", f"{key} must be a non-empty string, not {data[key]!r}")
-            )
-    if "added" in data:
-        added = data["added"]
-        try:
-            if not isinstance(added, str) or len(added) != 10:
-                raise ValueError
-            dt.date.fromisoformat(added)
-        except ValueError:
-            problems.append(
-                (
-                    "case-date",
-                    f"added must be an ISO date like 2026-11-27, not {added!r}",
-                )
-            )
-    kind = data.get("type")
-    if "type" in data and kind not in CASE_TYPES:
-        problems.append(
-            ("case-type", f"type must be one of MFT, INV, DIR, not {kind!r}")
-        )
-    if kind not in CASE_TYPES or "input" not in data or "expected" not in data:
-        return problems
-    return problems + _typed_problems(kind, data["input"], data["expected"])
-
-
-def _typed_problems(kind: str, given: Any, expected: Any) -> list[tuple[str, str]]:
-    """(rule, message) for the input and expectation of a case of type ``kind``."""
-    problems: list[tuple[str, str]] = []
-    if kind == "MFT":
-        problem = _features_problem(given, "input")
-        if problem:
-            problems.append(("case-input", problem))
-        if not isinstance(expected, str) or not expected:
-            problems.append(
-                (
-                    "case-expected",
-                    f"MFT expected must be a class name, not {expected!r}",
-                )
-            )
-        return problems
-    other = "perturbed" if kind == "INV" else "changed"
-    if not isinstance(given, dict) or set(given) != {"base", other}:
-        problems.append(
-            (
-                "case-input",
-                f'{kind} input must be {{"base": features, "{other}": features}}',
-            )
-        )
-    else:
-        for part in ("base", other):
-            problem = _features_problem(given[part], f"input.{part}")
-            if problem:
-                problems.append(("case-input", problem))
-    if kind == "INV" and expected != "same":
-        problems.append(
-            ("case-expected", f'INV expected must be "same", not {expected!r}')
-        )
-    if kind == "DIR" and (
-        not isinstance(expected, dict)
-        or set(expected) != {"label", "direction"}
-        or not isinstance(expected["label"], str)
-        or not expected["label"]
-        or expected["direction"] not in DIRECTIONS
-    ):
-        problems.append(
-            (
-                "case-expected",
-                'DIR expected must be {"label": class name, "direction": "up" or '
-                f'"down"}}, not {json.dumps(expected)}',
-            )
-        )
     return problems
+
+
+def _schema_problem(error: Any, data: Mapping[str, Any]) -> tuple[str, str]:
+    """(rule, message) from the x-rule and x-messages of the failing subschema."""
+    path = list(error.absolute_path)
+    messages = error.schema.get("x-messages", {})
+    template = messages.get(error.validator) or messages.get("*") or error.message
+    text = (
+        template.replace("<where>", ".".join(map(str, path)))
+        .replace("<key>", str(path[0]) if path else "")
+        .replace("<value>", repr(error.instance))
+        .replace("<json>", json.dumps(data.get("expected")))
+    )
+    return error.schema.get("x-rule", "case-schema"), text
+
+
+def _unrepresentable(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Feature values JSON Schema accepts but a float cannot hold (400 digits)."""
+    given = data.get("input")
+    groups = {"input": given} if data.get("type") == "MFT" else {}
+    if data.get("type") != "MFT" and isinstance(given, dict):
+        groups = {f"input.{part}": given[part] for part in given}
+    return [
+        ("case-input", f"{where}.{name} must be a finite number, not {str(v)[:20]}...")
+        for where, features in groups.items()
+        if isinstance(features, dict)
+        for name, v in features.items()
+        if isinstance(v, int) and not isinstance(v, bool) and not is_number(v)
+    ]
+
+
+def _case_problems(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(rule, message) for everything wrong with one parsed case.
+
+    The format is ``schemas/regression-case.schema.json``; unknown and missing
+    keys are named here, all of them at once, and so are numbers too large for
+    a float, which a JSON Schema cannot see.
+    """
+    problems = _unknown_keys(data)
+    found = [
+        _schema_problem(error, data)
+        for error in _validator().iter_errors(data)
+        if error.absolute_path or error.validator not in _KEY_KEYWORDS
+    ]
+    order = {rule: i for i, rule in enumerate(RULE_ORDER)}
+    for problem in sorted(dict.fromkeys(found), key=lambda p: order.get(p[0], 99)):
+        problems.append(problem)
+    return problems or _unrepresentable(data)
 
 
 def _feature_names(data: Mapping[str, Any]) -> set[str] | None:

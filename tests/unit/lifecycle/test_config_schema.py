@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import jsonschema
@@ -58,3 +59,38 @@ def test_gate_problems_shallowest_first_and_named_by_their_table():
     data["tool"]["dsp"]["gate"]["metrics"] = {}
     with pytest.raises(Refusal, match=r"no \[tool.dsp.gate.metrics.<metric>\] rules"):
         parse_gate_config(data, PATH)
+
+
+def test_the_case_schema_is_valid_and_decides_the_case_findings():
+    from precommit_hooks.lifecycle.cases import parse_cases
+
+    jsonschema.Draft202012Validator.check_schema(
+        load_schema("regression-case.schema.json")
+    )
+    base = {
+        "id": "c1",
+        "type": "DIR",
+        "input": {"base": {"x": 1}, "changed": {"x": 2}},
+        "expected": {"label": "a", "direction": "sideways"},
+        "capability": "c",
+        "reason": "r",
+        "added": "2026-02-30",
+    }
+    _, found = parse_cases(json.dumps(base), "cases.jsonl")
+    assert [f.rule for f in found] == ["case-date"]
+    assert found[0].message == (
+        "case 'c1': added must be an ISO date like 2026-11-27, not '2026-02-30'; "
+        'DIR expected must be {"label": class name, "direction": "up" or "down"}, '
+        'not {"label": "a", "direction": "sideways"}'
+    )
+    huge = {
+        **base,
+        "added": "2026-02-28",
+        "expected": {"label": "a", "direction": "up"},
+    }
+    huge["input"] = {"base": {"x": 10**400}, "changed": {"x": 2}}
+    _, found = parse_cases(json.dumps(huge), "cases.jsonl")
+    assert [f.rule for f in found] == ["case-input"]
+    assert "input.base.x must be a finite number, not 10000000000000000000..." in (
+        found[0].message
+    )
