@@ -26,6 +26,10 @@ PACKAGE_DIR = "{{cookiecutter.project_slug}}/src/{{cookiecutter.package_name}}"
 COPIES = (
     ("precommit_hooks/core/atomic.py", f"{PACKAGE_DIR}/atomic.py"),
     ("precommit_hooks/lifecycle/ormb_format.py", f"{PACKAGE_DIR}/ormb_format.py"),
+    (
+        "precommit_hooks/schemas/regression-case.schema.json",
+        f"{PACKAGE_DIR}/regression_case.schema.json",
+    ),
 )
 JINJA_MARKERS = ("{{", "{%", "{#")
 

@@ -43,6 +43,7 @@ BASE_FILES = {
     "src/{pkg}/evaluate.py",
     "src/{pkg}/ormb_format.py",
     "src/{pkg}/regression.py",
+    "src/{pkg}/regression_case.schema.json",
     "src/{pkg}/train.py",
     "tests/conftest.py",
     "tests/model/regression_cases.jsonl",

@@ -21,7 +21,7 @@ def test_drift_and_jinja_markers_are_reported(tmp_path):
             (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(REPO_ROOT / path, tmp_path / path)
     assert shared_formats.drift(tmp_path) == []
-    source, copy = shared_formats.COPIES[1]
+    source, copy = shared_formats.COPIES[1]  # the ORMB format
     (tmp_path / copy).write_text("# a hand edit\n")
     (tmp_path / source).write_text("x = '{{ cookiecutter.answer }}'\n")
     problems = shared_formats.drift(tmp_path)
