@@ -354,3 +354,19 @@ def test_push_refuses_a_metrics_file_over_the_cap_before_reading_it(tmp_path):
     args = ["model", "push", ref, "--model", "m.joblib", "--metrics", "metrics.json"]
     result = dsp(*args, "--git-revision", "abc", cwd=tmp_path)
     assert_refused(result, "too large for a metrics JSON file (limit 10485760 bytes)")
+
+
+def test_a_pull_over_an_existing_model_replaces_its_folder_whole(
+    oci_registry, tmp_path
+):
+    out = tmp_path / "current"
+    (out / "model").mkdir(parents=True)
+    (out / "model" / "stale.bin").write_bytes(b"from the previous model")
+    (out / "notes.txt").write_text("kept")
+    reference = put_model(oci_registry, "fresh", [tar_gz([("model/m.joblib", b"new")])])
+    done = dsp("model", "pull", reference, "--output", str(out))
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (out / "model").iterdir()) == ["m.joblib"]
+    assert (out / "notes.txt").read_text() == "kept"
+    assert json.loads((out / "ormb-config.json").read_text())["format"] == "SKLearn"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["current"]  # no stage left
