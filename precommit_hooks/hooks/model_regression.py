@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from precommit_hooks import __version__
-from precommit_hooks.core.files import write_atomic
+from precommit_hooks.core.files import read_capped, write_atomic
 from precommit_hooks.core.findings import (
     Finding,
     Refusal,
@@ -31,10 +31,9 @@ from precommit_hooks.core.findings import (
     special_file_problem,
     write_stdout,
 )
-from precommit_hooks.lifecycle.cases import (
+from precommit_hooks.lifecycle.cases import check_append_only, read_cases
+from precommit_hooks.lifecycle.cases_report import (
     build_report,
-    check_append_only,
-    read_cases,
     read_results,
     render_report_markdown,
     render_report_text,
@@ -47,6 +46,7 @@ from precommit_hooks.lifecycle.regression import (
 )
 
 CACHE_FILE = "model-regression-cache.json"
+MAX_CACHE_BYTES = 1 << 16  # a key and a time stamp
 
 
 def _git_dir(root: Path) -> Path | None:
@@ -96,9 +96,10 @@ def cache_key(inputs: Mapping[str, Path | None]) -> str:
 
 def _cached(root: Path, key: str) -> bool:
     try:
-        data = json.loads((cache_dir(root) / CACHE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
+        raw = read_capped(cache_dir(root) / CACHE_FILE, MAX_CACHE_BYTES, "cache", "")
+        data = json.loads(raw)
+    except (OSError, ValueError, RecursionError, Refusal):
+        return False  # no usable cache: run the checks
     return isinstance(data, dict) and data.get("passed_key") == key
 
 
@@ -107,10 +108,10 @@ def _store_cache(root: Path, key: str) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         if folder.name == ".dsp-cache":
-            (folder / ".gitignore").write_text("*\n")
+            write_atomic(folder / ".gitignore", b"*\n")
         record = {"passed_key": key, "at": dt.datetime.now(dt.timezone.utc).isoformat()}
         write_atomic(folder / CACHE_FILE, json.dumps(record).encode())
-    except OSError:
+    except (OSError, Refusal):
         pass  # a cache that cannot be written only costs time
 
 

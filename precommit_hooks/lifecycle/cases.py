@@ -1,4 +1,4 @@
-"""The behavioural regression cases file and its report.
+"""The behavioural regression cases file: one case a line, checked line by line.
 
 The cases live in an append-only JSON Lines file in the project (by default
 ``tests/model/regression_cases.jsonl``), one case a line::
@@ -7,32 +7,27 @@ The cases live in an append-only JSON Lines file in the project (by default
      "capability", "reason", "added"}
 
 This module checks that file (one finding per bad line, with its number) and
-that earlier lines were not changed, reads the project runner's results, builds
-the CheckList-style report (cases, fails and rate, example failures, grouped by
-capability) and renders it as text, Markdown or JSON, and records a new case
-from a misclassified example (``dsp regression record``).  Running the runner,
-the ``dsp regression`` command and the ``model-regression`` hook are in
-:mod:`precommit_hooks.lifecycle.regression`.  Start-up stays light: no kfp, no YAML, no
-scikit-learn here.
+that earlier lines were not changed.  The report is :mod:`.cases_report`,
+recording a case :mod:`.cases_record`, the ``dsp regression`` command
+:mod:`.regression`.  Start-up stays light: no kfp, no YAML, no scikit-learn.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import functools
 import json
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from precommit_hooks.core.files import is_number, loads_strict_json, write_atomic
+from precommit_hooks.core.files import loads_strict_json
+from precommit_hooks.core.text import closest, is_number
+from precommit_hooks.lifecycle.config_schema import load_schema
 from precommit_hooks.core.findings import (
     Finding,
-    Refusal,
     finding,
     json_problem,
     json_type_name,
-    refuse_special_file,
     special_file_problem,
 )
 
@@ -40,8 +35,19 @@ CASE_KEYS = ("id", "type", "input", "expected", "capability", "reason", "added")
 CASE_TYPES = ("MFT", "INV", "DIR")
 MAX_UNKNOWN_KEYS_NAMED = 5
 DIRECTIONS = ("up", "down")
-EXAMPLES_PER_GROUP = 3
 MAX_CASES_BYTES = 50 << 20
+CASE_SCHEMA = "regression-case.schema.json"
+# A line's problems in this order; the first names the finding's rule.
+RULE_ORDER = (
+    "case-unknown-key",
+    "case-missing-key",
+    "case-schema",
+    "case-date",
+    "case-type",
+    "case-input",
+    "case-expected",
+)
+_KEY_KEYWORDS = ("additionalProperties", "required")  # named by _unknown_keys
 
 
 @dataclass(frozen=True)
@@ -69,30 +75,26 @@ class Case:
 
 def did_you_mean(key: str, allowed: Sequence[str]) -> str:
     """``'; did you mean "x"?'`` for the closest allowed key, or ``""``."""
-    import difflib  # only on the error path
-
-    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-    return f'; did you mean "{close[0]}"?' if close else ""
+    guess = closest(key, allowed)
+    return f'; did you mean "{guess}"?' if guess else ""
 
 
-def _features_problem(value: object, where: str) -> str | None:
-    """Why ``value`` is not a feature dict of finite numbers, or None."""
-    if not isinstance(value, dict) or not value:
-        return f"{where} must be a non-empty object of feature values"
-    for name, number in value.items():
-        if not is_number(number) or not math.isfinite(number):
-            return f"{where}.{name} must be a finite number, not {number!r}"
-    return None
+@functools.lru_cache(maxsize=None)
+def _validator() -> Any:
+    import jsonschema  # only when a cases file is read
+
+    return jsonschema.Draft202012Validator(
+        load_schema(CASE_SCHEMA), format_checker=jsonschema.FormatChecker()
+    )
 
 
-def _case_problems(data: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(rule, message) for everything wrong with one parsed case."""
-    problems: list[tuple[str, str]] = []
+def _unknown_keys(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """One problem per unknown key, the first few named with a did-you-mean."""
     unknown = [key for key in data if key not in CASE_KEYS]
-    for key in unknown[:MAX_UNKNOWN_KEYS_NAMED]:
-        problems.append(
-            ("case-unknown-key", f"unknown key {key!r}" + did_you_mean(key, CASE_KEYS))
-        )
+    problems = [
+        ("case-unknown-key", f"unknown key {key!r}" + did_you_mean(key, CASE_KEYS))
+        for key in unknown[:MAX_UNKNOWN_KEYS_NAMED]
+    ]
     if len(unknown) > MAX_UNKNOWN_KEYS_NAMED:
         # A line with thousands of keys still gives a line a person can read.
         problems.append(
@@ -105,76 +107,55 @@ def _case_problems(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     missing = [k for k in CASE_KEYS if k not in data]
     if missing:
         problems.append(("case-missing-key", "missing " + ", ".join(missing)))
-    for key in ("id", "capability", "reason"):
-        if key in data and (not isinstance(data[key], str) or not data[key].strip()):
-            problems.append(
-                ("case-schema", f"{key} must be a non-empty string, not {data[key]!r}")
-            )
-    if "added" in data:
-        added = data["added"]
-        try:
-            if not isinstance(added, str) or len(added) != 10:
-                raise ValueError
-            dt.date.fromisoformat(added)
-        except ValueError:
-            problems.append(
-                (
-                    "case-date",
-                    f"added must be an ISO date like 2026-11-27, not {added!r}",
-                )
-            )
-    kind = data.get("type")
-    if "type" in data and kind not in CASE_TYPES:
-        problems.append(
-            ("case-type", f"type must be one of MFT, INV, DIR, not {kind!r}")
-        )
-    if kind not in CASE_TYPES or "input" not in data or "expected" not in data:
-        return problems
-    given, expected = data["input"], data["expected"]
-    if kind == "MFT":
-        problem = _features_problem(given, "input")
-        if problem:
-            problems.append(("case-input", problem))
-        if not isinstance(expected, str) or not expected:
-            problems.append(
-                (
-                    "case-expected",
-                    f"MFT expected must be a class name, not {expected!r}",
-                )
-            )
-        return problems
-    other = "perturbed" if kind == "INV" else "changed"
-    if not isinstance(given, dict) or set(given) != {"base", other}:
-        problems.append(
-            (
-                "case-input",
-                f'{kind} input must be {{"base": features, "{other}": features}}',
-            )
-        )
-    else:
-        for part in ("base", other):
-            problem = _features_problem(given[part], f"input.{part}")
-            if problem:
-                problems.append(("case-input", problem))
-    if kind == "INV" and expected != "same":
-        problems.append(
-            ("case-expected", f'INV expected must be "same", not {expected!r}')
-        )
-    if kind == "DIR" and (
-        not isinstance(expected, dict)
-        or set(expected) != {"label", "direction"}
-        or not isinstance(expected["label"], str)
-        or not expected["label"]
-        or expected["direction"] not in DIRECTIONS
-    ):
-        problems.append(
-            (
-                "case-expected",
-                'DIR expected must be {"label": class name, "direction": "up" or '
-                f'"down"}}, not {json.dumps(expected)}',
-            )
-        )
     return problems
+
+
+def _schema_problem(error: Any, data: Mapping[str, Any]) -> tuple[str, str]:
+    """(rule, message) from the x-rule and x-messages of the failing subschema."""
+    path = list(error.absolute_path)
+    messages = error.schema.get("x-messages", {})
+    template = messages.get(error.validator) or messages.get("*") or error.message
+    text = (
+        template.replace("<where>", ".".join(map(str, path)))
+        .replace("<key>", str(path[0]) if path else "")
+        .replace("<value>", repr(error.instance))
+        .replace("<json>", json.dumps(data.get("expected")))
+    )
+    return error.schema.get("x-rule", "case-schema"), text
+
+
+def _unrepresentable(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Feature values JSON Schema accepts but a float cannot hold (400 digits)."""
+    given = data.get("input")
+    groups = {"input": given} if data.get("type") == "MFT" else {}
+    if data.get("type") != "MFT" and isinstance(given, dict):
+        groups = {f"input.{part}": given[part] for part in given}
+    return [
+        ("case-input", f"{where}.{name} must be a finite number, not {str(v)[:20]}...")
+        for where, features in groups.items()
+        if isinstance(features, dict)
+        for name, v in features.items()
+        if isinstance(v, int) and not isinstance(v, bool) and not is_number(v)
+    ]
+
+
+def _case_problems(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(rule, message) for everything wrong with one parsed case.
+
+    The format is ``schemas/regression-case.schema.json``; unknown and missing
+    keys are named here, all of them at once, and so are numbers too large for
+    a float, which a JSON Schema cannot see.
+    """
+    problems = _unknown_keys(data)
+    found = [
+        _schema_problem(error, data)
+        for error in _validator().iter_errors(data)
+        if error.absolute_path or error.validator not in _KEY_KEYWORDS
+    ]
+    order = {rule: i for i, rule in enumerate(RULE_ORDER)}
+    for problem in sorted(dict.fromkeys(found), key=lambda p: order.get(p[0], 99)):
+        problems.append(problem)
+    return problems or _unrepresentable(data)
 
 
 def _feature_names(data: Mapping[str, Any]) -> set[str] | None:
@@ -184,6 +165,39 @@ def _feature_names(data: Mapping[str, Any]) -> set[str] | None:
     if isinstance(given, dict) and isinstance(given.get("base"), dict):
         return set(given["base"])
     return None
+
+
+def _parse_line(
+    raw: str, number: int, path: str, found: list[Finding]
+) -> dict[str, Any] | None:
+    """The JSON object on one line, or None after adding a finding for it."""
+    try:
+        data = loads_strict_json(raw)
+    except json.JSONDecodeError as exc:
+        message = f"not a JSON object: {exc.msg}; one case a line"
+        found.append(finding(path, (number, exc.colno), "case-json", message))
+        return None
+    except (ValueError, RecursionError) as exc:
+        found.append(finding(path, (number, 1), "case-json", json_problem(exc)))
+        return None
+    if not isinstance(data, dict):
+        message = f"a case is a JSON object, not {json_type_name(data)}"
+        found.append(finding(path, (number, 1), "case-json", message))
+        return None
+    return data
+
+
+def _features_differ(first: tuple[int, set[str]], names: set[str]) -> tuple[str, str]:
+    gone = sorted(first[1] - names)
+    extra = sorted(names - first[1])
+    parts = [
+        f"missing {', '.join(gone)}" if gone else "",
+        f"unexpected {', '.join(extra)}" if extra else "",
+    ]
+    return (
+        "case-features",
+        f"features differ from line {first[0]}'s: " + "; ".join(p for p in parts if p),
+    )
 
 
 def parse_cases(text: str, path: str) -> tuple[list[Case], list[Finding]]:
@@ -200,30 +214,8 @@ def parse_cases(text: str, path: str) -> tuple[list[Case], list[Finding]]:
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
-        try:
-            data = loads_strict_json(raw)
-        except json.JSONDecodeError as exc:
-            found.append(
-                finding(
-                    path,
-                    (number, exc.colno),
-                    "case-json",
-                    f"not a JSON object: {exc.msg}; one case a line",
-                )
-            )
-            continue
-        except (ValueError, RecursionError) as exc:
-            found.append(finding(path, (number, 1), "case-json", json_problem(exc)))
-            continue
-        if not isinstance(data, dict):
-            found.append(
-                finding(
-                    path,
-                    (number, 1),
-                    "case-json",
-                    f"a case is a JSON object, not {json_type_name(data)}",
-                )
-            )
+        data = _parse_line(raw, number, path, found)
+        if data is None:
             continue
         problems = _case_problems(data)
         case_id = data.get("id")
@@ -240,22 +232,7 @@ def parse_cases(text: str, path: str) -> tuple[list[Case], list[Finding]]:
             if features is None:
                 features = (number, names)
             elif names != features[1]:
-                gone = sorted(features[1] - names)
-                extra = sorted(names - features[1])
-                problems.append(
-                    (
-                        "case-features",
-                        f"features differ from line {features[0]}'s: "
-                        + "; ".join(
-                            part
-                            for part in (
-                                f"missing {', '.join(gone)}" if gone else "",
-                                f"unexpected {', '.join(extra)}" if extra else "",
-                            )
-                            if part
-                        ),
-                    )
-                )
+                problems.append(_features_differ(features, names))
         if problems:
             rule = problems[0][0]
             found.append(
@@ -337,289 +314,3 @@ def check_append_only(old: str, new: str, path: str) -> list[Finding]:
                 )
             ]
     return []
-
-
-# -------------------------------------------------------------------------- report
-
-
-@dataclass
-class Outcome:
-    """A case and what the runner said about it."""
-
-    case: Case
-    passed: bool
-    predicted: Any = None
-    detail: str = ""
-
-
-@dataclass
-class RegressionReport:
-    """Outcomes grouped by capability and type, CheckList-style."""
-
-    outcomes: list[Outcome]
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def failed(self) -> list[Outcome]:
-        return [o for o in self.outcomes if not o.passed]
-
-    @property
-    def passed(self) -> bool:
-        return not self.failed
-
-    def groups(self) -> list[tuple[str, str, list[Outcome]]]:
-        """(capability, type, outcomes), in order of first appearance."""
-        grouped: dict[tuple[str, str], list[Outcome]] = {}
-        for outcome in self.outcomes:
-            key = (outcome.case.capability, outcome.case.type)
-            grouped.setdefault(key, []).append(outcome)
-        return [(cap, kind, items) for (cap, kind), items in grouped.items()]
-
-
-def read_results(path: Path) -> dict[str, dict[str, Any]]:
-    """The runner's ``{"results": [{"id", "passed", ...}]}`` by case id."""
-    refuse_special_file(path, "results JSON file")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise Refusal(
-            f"{path}: no results file; the regression command did not write it"
-        )
-    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is one
-        raise Refusal(f"{path}: not valid results JSON ({json_problem(exc)})")
-    results = data.get("results") if isinstance(data, dict) else None
-    if not isinstance(results, list):
-        raise Refusal(f'{path}: expected {{"results": [...]}} from the runner')
-    by_id: dict[str, dict[str, Any]] = {}
-    for index, item in enumerate(results):
-        if (
-            not isinstance(item, dict)
-            or not isinstance(item.get("id"), str)
-            or not isinstance(item.get("passed"), bool)
-        ):
-            raise Refusal(
-                f"{path}: results[{index}] needs a string id and a boolean passed"
-            )
-        by_id[item["id"]] = item
-    return by_id
-
-
-def build_report(
-    cases: Sequence[Case], results: Mapping[str, Mapping[str, Any]]
-) -> RegressionReport:
-    """Join cases with results; a case the runner skipped counts as failed."""
-    outcomes = []
-    for case in cases:
-        result = results.get(case.id)
-        if result is None:
-            outcomes.append(Outcome(case, False, None, "no result from the runner"))
-            continue
-        outcomes.append(
-            Outcome(
-                case,
-                bool(result["passed"]),
-                result.get("predicted"),
-                str(result.get("detail") or ""),
-            )
-        )
-    known = {case.id for case in cases}
-    stray = sorted(set(results) - known)
-    report_ = RegressionReport(outcomes)
-    if stray:
-        report_.notes.append(
-            "results for ids not in the cases file (ignored): " + ", ".join(stray)
-        )
-    return report_
-
-
-def _expected_text(case: Case) -> str:
-    expected = case.data["expected"]
-    if case.type == "DIR":
-        return f"P({expected['label']}) {expected['direction']}"
-    return str(expected)
-
-
-def _example(outcome: Outcome) -> str:
-    case = outcome.case
-    text = f"{case.id}: expected {_expected_text(case)}"
-    if outcome.predicted is not None:
-        text += f", got {json.dumps(outcome.predicted)}"
-    if outcome.detail:
-        text += f" ({outcome.detail})"
-    return text
-
-
-def _rate(failed: int, total: int) -> str:
-    return f"{failed} ({failed / total:.1%})" if total else "0"
-
-
-def render_report_text(rep: RegressionReport) -> str:
-    """Cases, fails (rate) and example failures per capability and type."""
-    header = ("Capability", "Type", "Cases", "Fails (rate)")
-    rows = []
-    for cap, kind, items in rep.groups():
-        fails = sum(not o.passed for o in items)
-        rows.append((cap, kind, str(len(items)), _rate(fails, len(items))))
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
-    lines = [
-        "Behavioural regression cases",
-        "  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip(),
-    ]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
-    for cap, kind, items in rep.groups():
-        failed = [o for o in items if not o.passed]
-        if failed:
-            lines.append(f"Example failures, {cap} ({kind}):")
-            lines += [f"  - {_example(o)}" for o in failed[:EXAMPLES_PER_GROUP]]
-            if len(failed) > EXAMPLES_PER_GROUP:
-                lines.append(f"  ... and {len(failed) - EXAMPLES_PER_GROUP} more")
-    lines += [f"note: {n}" for n in rep.notes]
-    total = len(rep.outcomes)
-    if rep.passed:
-        lines.append(f"PASSED: {total} case(s), none fail")
-    else:
-        share = len(rep.failed) / total
-        lines.append(
-            f"REFUSED: {len(rep.failed)} of {total} case(s) fail ({share:.1%})"
-        )
-    return "\n".join(lines) + "\n"
-
-
-def render_report_markdown(rep: RegressionReport) -> str:
-    """The same report as a Markdown table for a pull-request comment."""
-    lines = [
-        f"### Behavioural regression cases: {'passed' if rep.passed else 'failed'}",
-        "",
-        "| Capability | Type | Cases | Fails (rate) | Example failures |",
-        "|---|---|---:|---:|---|",
-    ]
-    for cap, kind, items in rep.groups():
-        failed = [o for o in items if not o.passed]
-        examples = "<br>".join(
-            _example(o).replace("|", "\\|") for o in failed[:EXAMPLES_PER_GROUP]
-        )
-        cell = cap.replace("|", "\\|")
-        lines.append(
-            f"| {cell} | {kind} | {len(items)} | "
-            f"{_rate(len(failed), len(items))} | {examples} |"
-        )
-    lines += ["", *[f"> {n}" for n in rep.notes]] if rep.notes else []
-    return "\n".join(lines) + "\n"
-
-
-def report_json(rep: RegressionReport) -> dict[str, Any]:
-    """The report as plain data."""
-    return {
-        "passed": rep.passed,
-        "cases": len(rep.outcomes),
-        "fails": len(rep.failed),
-        "notes": rep.notes,
-        "groups": [
-            {
-                "capability": cap,
-                "type": kind,
-                "cases": len(items),
-                "fails": sum(not o.passed for o in items),
-                "examples": [
-                    {
-                        "id": o.case.id,
-                        "expected": o.case.data["expected"],
-                        "predicted": o.predicted,
-                        "detail": o.detail,
-                        "reason": o.case.data["reason"],
-                    }
-                    for o in items
-                    if not o.passed
-                ][:EXAMPLES_PER_GROUP],
-            }
-            for cap, kind, items in rep.groups()
-        ],
-    }
-
-
-# ---------------------------------------------------------------------- recording
-
-
-def next_case_id(existing: set[str]) -> str:
-    """``case-NNNN``: one more than the number of cases, skipping used ids."""
-    number = len(existing) + 1
-    while f"case-{number:04d}" in existing:
-        number += 1
-    return f"case-{number:04d}"
-
-
-def record_case(
-    cases_path: Path,
-    case_input: Any,
-    expected: Any,
-    capability: str,
-    reason: str,
-    case_type: str = "MFT",
-    case_id: str | None = None,
-    today: dt.date | None = None,
-) -> tuple[dict[str, Any], int]:
-    """Append one case; earlier bytes are kept exactly. Returns (case, line).
-
-    The file is checked first (a broken file is not appended to); the new
-    content is written to a temporary file and moved into place, so a reader
-    sees either the old file or the old file plus the new line.
-    """
-    old = b""
-    refuse_special_file(cases_path, "cases JSONL file")
-    if cases_path.exists():
-        old = cases_path.read_bytes()
-    cases, problems = read_cases(cases_path) if old else ([], [])
-    if problems:
-        raise Refusal(
-            f"{problems[0].text()} -- fix the cases file before recording a new case"
-        )
-    existing = {c.id for c in cases}
-    if case_id is not None and case_id in existing:
-        raise Refusal(f"{cases_path}: id {case_id!r} is already used; choose another")
-    case = {
-        "id": case_id or next_case_id(existing),
-        "type": case_type,
-        "input": case_input,
-        "expected": expected,
-        "capability": capability,
-        "reason": reason,
-        "added": (today or dt.date.today()).isoformat(),
-    }
-    line = json.dumps(case, ensure_ascii=False)
-    _, problems = parse_cases(line, str(cases_path))
-    if problems:
-        raise Refusal(problems[0].message)
-    separator = b"" if not old or old.endswith(b"\n") else b"\n"
-    cases_path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(cases_path, old + separator + line.encode("utf-8") + b"\n")
-    line_number = len((old + separator).decode("utf-8").splitlines()) + 1
-    return case, line_number
-
-
-def example_from_jsonl(path: Path, line: int) -> dict[str, Any]:
-    """Line ``line`` (1-based) of a JSONL file such as confidently_wrong.jsonl."""
-    refuse_special_file(path, "JSONL file of examples")
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise Refusal(f"{path}: no such file; train first to write it")
-    except UnicodeDecodeError:
-        raise Refusal(f"{path}: not UTF-8 text")
-    if not 1 <= line <= len(lines):
-        raise Refusal(
-            f"{path}: has {len(lines)} line(s); --line {line} is out of range"
-        )
-    try:
-        example = loads_strict_json(lines[line - 1])
-    except (ValueError, RecursionError) as exc:
-        raise Refusal(f"{path}:{line}: not valid JSON ({json_problem(exc)})")
-    if (
-        not isinstance(example, dict)
-        or "input" not in example
-        or ("expected" not in example)
-    ):
-        raise Refusal(
-            f"{path}:{line}: needs an object with input and expected "
-            "(as train writes in confidently_wrong.jsonl)"
-        )
-    return example

@@ -29,72 +29,39 @@ baseline file, the most-frequent-class metrics written by training
 from __future__ import annotations
 
 import argparse
-import difflib
-import json
 import math
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Mapping
 
-from precommit_hooks.core.files import is_number, loads_strict_json
-from precommit_hooks.core.findings import (
-    Refusal,
-    json_problem,
-    json_type_name,
-    print_json,
-    print_text,
-    refuse_special_file,
+from precommit_hooks.core.findings import print_json, print_text, refuse_special_file
+from precommit_hooks.lifecycle.gate_config import (  # noqa: F401 - the public names
+    DEFAULT_CANDIDATE,
+    GATE_KEYS,
+    MAX_METRICS_BYTES,
+    MAX_TOML_BYTES,
+    RULE_KEYS,
+    TIE_POLICIES,
+    GateConfig,
+    MetricRule,
+    dsp_table,
+    load_toml,
+    parse_gate_config,
+    parse_rule,
+    read_gate_config,
+    read_metrics,
+)
+from precommit_hooks.lifecycle.gate_render import (  # noqa: F401 - the public names
+    render,
+    render_markdown,
+    render_text,
+    result_json,
+    _fmt,
 )
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised only on Python 3.10
-    import tomli as tomllib
-
-GATE_KEYS = ("candidate", "baseline", "fallback_baseline", "ties", "metrics")
-RULE_KEYS = (
-    "greater_is_better",
-    "threshold",
-    "min_absolute_change",
-    "min_relative_change",
-)
-TIE_POLICIES = ("pass", "fail")
-DEFAULT_CANDIDATE = "artifacts/metrics.json"
-MAX_METRICS_BYTES = 10 << 20
 # Two values this close are equal: float noise must not decide a promotion.
 REL_TOL = 1e-9
 ABS_TOL = 1e-12
-
-
-@dataclass(frozen=True)
-class MetricRule:
-    """One ``[tool.dsp.gate.metrics.<name>]`` table (MLflow's MetricThreshold)."""
-
-    name: str
-    greater_is_better: bool
-    threshold: float | None = None
-    min_absolute_change: float | None = None
-    min_relative_change: float | None = None
-
-    @property
-    def needs_baseline(self) -> bool:
-        """A change requirement compares with a baseline (as in MLflow)."""
-        return self.min_absolute_change is not None or (
-            self.min_relative_change is not None
-        )
-
-
-@dataclass(frozen=True)
-class GateConfig:
-    """``[tool.dsp.gate]``, with paths resolved against the config's folder."""
-
-    path: Path
-    candidate: Path
-    baseline: Path | None
-    fallback_baseline: Path | None
-    ties: str
-    rules: tuple[MetricRule, ...]
 
 
 @dataclass
@@ -152,212 +119,11 @@ class GateResult:
         return not self.failures
 
 
-# --------------------------------------------------------------------------- input
+# ------------------------------------------------------------------------ semantics
 
 
 def _close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=REL_TOL, abs_tol=ABS_TOL)
-
-
-def _did_you_mean(key: str, allowed: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-    if close:
-        return f'did you mean "{close[0]}"?'
-    return "allowed keys: " + ", ".join(allowed)
-
-
-def load_toml(path: Path) -> dict[str, Any]:
-    """Read a TOML file, refusing a missing or broken one with one line."""
-    refuse_special_file(path, "pyproject.toml")
-    try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise Refusal(f"{path}: no such file; pass --config pointing at pyproject.toml")
-    except IsADirectoryError:
-        raise Refusal(f"{path}: is a folder; pass --config pointing at pyproject.toml")
-    except tomllib.TOMLDecodeError as exc:
-        raise Refusal(f"{path}: not valid TOML ({exc}); fix the syntax")
-    except RecursionError:
-        raise Refusal(f"{path}: not valid TOML (nested too deep to read; flatten it)")
-    except UnicodeDecodeError:
-        raise Refusal(f"{path}: not UTF-8 text; save it as UTF-8")
-
-
-def dsp_table(data: Mapping[str, Any], path: Path) -> dict[str, Any]:
-    """The ``[tool.dsp]`` table of a parsed pyproject.toml (empty if absent)."""
-    tool = data.get("tool", {})
-    dsp = tool.get("dsp", {}) if isinstance(tool, dict) else {}
-    if not isinstance(dsp, dict):
-        raise Refusal(f"{path}: [tool.dsp] must be a table, not {json_type_name(dsp)}")
-    return dsp
-
-
-def _number(value: object, where: str, path: Path) -> float:
-    if not is_number(value) or not math.isfinite(value):
-        raise Refusal(
-            f"{path}: {where} must be a finite number, not {value!r}; " "write e.g. 0.9"
-        )
-    return float(value)
-
-
-def parse_rule(name: str, table: object, path: Path) -> MetricRule:
-    """Check one ``[tool.dsp.gate.metrics.<name>]`` table like MLflow does."""
-    where = f"[tool.dsp.gate.metrics.{name}]"
-    if not isinstance(table, dict):
-        raise Refusal(f"{path}: {where} must be a table of {', '.join(RULE_KEYS)}")
-    for key in table:
-        if key not in RULE_KEYS:
-            raise Refusal(
-                f"{path}: {where} has an unknown key {key!r}; "
-                + _did_you_mean(key, RULE_KEYS)
-            )
-    if "greater_is_better" not in table:
-        raise Refusal(
-            f"{path}: {where} needs greater_is_better = true or false "
-            "(is a higher value better?)"
-        )
-    greater = table["greater_is_better"]
-    if not isinstance(greater, bool):
-        raise Refusal(
-            f"{path}: {where} greater_is_better must be true or false, not {greater!r}"
-        )
-    values: dict[str, float | None] = {}
-    for key in RULE_KEYS[1:]:
-        values[key] = (
-            _number(table[key], f"{where} {key}", path) if key in table else None
-        )
-    absolute = values["min_absolute_change"]
-    if absolute is not None and absolute < 0:
-        raise Refusal(
-            f"{path}: {where} min_absolute_change must be >= 0, not {absolute!r}; "
-            "it is the least improvement over the baseline"
-        )
-    relative = values["min_relative_change"]
-    if relative is not None and not 0 <= relative <= 1:
-        raise Refusal(
-            f"{path}: {where} min_relative_change must be between 0 and 1, "
-            f"not {relative!r}; 0.05 means 5% better than the baseline"
-        )
-    if all(v is None for v in values.values()):
-        raise Refusal(
-            f"{path}: {where} sets no threshold; add threshold, min_absolute_change "
-            "or min_relative_change"
-        )
-    return MetricRule(
-        name,
-        greater,
-        values["threshold"],
-        values["min_absolute_change"],
-        values["min_relative_change"],
-    )
-
-
-def _relative_path(
-    gate: Mapping[str, Any], key: str, root: Path, path: Path
-) -> Path | None:
-    value = gate.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value:
-        raise Refusal(
-            f"{path}: [tool.dsp.gate] {key} must be a path string, not {value!r}"
-        )
-    return root / value
-
-
-def parse_gate_config(data: Mapping[str, Any], path: Path) -> GateConfig:
-    """Check ``[tool.dsp.gate]`` and resolve its paths against ``path``'s folder."""
-    dsp = dsp_table(data, path)
-    gate = dsp.get("gate")
-    if not isinstance(gate, dict):
-        raise Refusal(
-            f"{path}: no [tool.dsp.gate] table; add one with "
-            "[tool.dsp.gate.metrics.<metric>] rules (see the README)"
-        )
-    for key in gate:
-        if key not in GATE_KEYS:
-            raise Refusal(
-                f"{path}: [tool.dsp.gate] has an unknown key {key!r}; "
-                + _did_you_mean(key, GATE_KEYS)
-            )
-    ties = gate.get("ties", "pass")
-    if ties not in TIE_POLICIES:
-        raise Refusal(
-            f'{path}: [tool.dsp.gate] ties must be "pass" or "fail", not {ties!r}'
-        )
-    metrics = gate.get("metrics")
-    if not isinstance(metrics, dict) or not metrics:
-        raise Refusal(
-            f"{path}: no [tool.dsp.gate.metrics.<metric>] rules; add one per gated "
-            "metric with greater_is_better and a threshold"
-        )
-    root = path.parent
-    rules = tuple(parse_rule(name, table, path) for name, table in metrics.items())
-    return GateConfig(
-        path=path,
-        candidate=_relative_path(gate, "candidate", root, path)
-        or root / DEFAULT_CANDIDATE,
-        baseline=_relative_path(gate, "baseline", root, path),
-        fallback_baseline=_relative_path(gate, "fallback_baseline", root, path),
-        ties=ties,
-        rules=rules,
-    )
-
-
-def read_gate_config(path: Path) -> GateConfig:
-    """Read and check ``[tool.dsp.gate]`` of a pyproject.toml."""
-    return parse_gate_config(load_toml(path), path)
-
-
-def read_metrics(path: Path) -> dict[str, float]:
-    """The top-level numeric fields of a metrics JSON file.
-
-    NaN, Infinity, duplicate keys and a top level that is not an object are
-    refused with one line naming the file.
-    """
-    refuse_special_file(path, "metrics JSON file")
-    try:
-        size = path.stat().st_size
-        if size > MAX_METRICS_BYTES:
-            raise Refusal(
-                f"{path}: {size} bytes is too large for a metrics file "
-                f"(limit {MAX_METRICS_BYTES}); keep only the metrics in it"
-            )
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise Refusal(f"{path}: no such metrics file; train first or fix the path")
-    except IsADirectoryError:
-        raise Refusal(f"{path}: is a folder, not a metrics JSON file")
-    except UnicodeDecodeError:
-        raise Refusal(f"{path}: not UTF-8 text; a metrics file is JSON")
-    try:
-        data = loads_strict_json(text)
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
-        raise Refusal(f"{path}: not valid metrics JSON ({json_problem(exc)})")
-    if not isinstance(data, dict):
-        raise Refusal(
-            f"{path}: the top level must be a JSON object of metrics, "
-            f"not {json_type_name(data)}"
-        )
-    metrics: dict[str, float] = {}
-    for key, value in data.items():
-        if is_number(value):
-            if not math.isfinite(value):
-                raise Refusal(
-                    f"{path}: metric {key!r} is {value!r}, not a finite number"
-                )
-            metrics[key] = float(value)
-    return metrics
-
-
-# ------------------------------------------------------------------------ semantics
-
-
-def _fmt(value: float | None) -> str:
-    if value is None:
-        return "-"
-    return f"{value:.6g}"
 
 
 def _check_change(
@@ -393,6 +159,17 @@ def _check_change(
     )
 
 
+def _check_threshold(verdict: MetricVerdict, rule: MetricRule, cand: float) -> None:
+    limit = rule.threshold
+    assert limit is not None
+    if rule.greater_is_better and cand < limit and not _close(cand, limit):
+        verdict.failures.append(f"{_fmt(cand)} is below the threshold {_fmt(limit)}")
+    if not rule.greater_is_better and cand > limit and not _close(cand, limit):
+        verdict.failures.append(
+            f"{_fmt(cand)} is above the threshold {_fmt(limit)} (lower is better)"
+        )
+
+
 def evaluate_metric(
     rule: MetricRule,
     candidate: Mapping[str, float],
@@ -411,15 +188,7 @@ def evaluate_metric(
     if baseline is not None and base is None:
         verdict.failures.append(f"missing from {baseline_label}")
     if cand is not None and rule.threshold is not None:
-        limit = rule.threshold
-        if rule.greater_is_better and cand < limit and not _close(cand, limit):
-            verdict.failures.append(
-                f"{_fmt(cand)} is below the threshold {_fmt(limit)}"
-            )
-        if not rule.greater_is_better and cand > limit and not _close(cand, limit):
-            verdict.failures.append(
-                f"{_fmt(cand)} is above the threshold {_fmt(limit)} (lower is better)"
-            )
+        _check_threshold(verdict, rule, cand)
     if not rule.needs_baseline:
         return verdict
     if baseline is None:
@@ -540,159 +309,6 @@ def run_gate(
     candidate = read_metrics(cand_path)
     baseline = read_metrics(base_path) if base_path is not None else None
     return evaluate(config, candidate, baseline, cand_path, base_path, kind)
-
-
-# -------------------------------------------------------------------------- output
-
-_KIND_TEXT = {
-    "given": "given baseline",
-    "current": "current model",
-    "fallback": "most-frequent-class baseline",
-    "none": "no baseline",
-}
-
-
-def _change_text(verdict: MetricVerdict) -> str:
-    change = verdict.change
-    if change is None:
-        return "-"
-    text = f"{change:+.6g}"
-    relative = verdict.relative_change
-    if relative is not None:
-        text += f" ({relative:+.1%})"
-    elif change != 0:
-        text += " (baseline 0)"
-    return text
-
-
-def _verdict_text(verdict: MetricVerdict) -> str:
-    if not verdict.gated:
-        return "not gated"
-    return "pass" if verdict.passed else "FAIL"
-
-
-def _rows(result: GateResult) -> list[tuple[str, str, str, str, str]]:
-    return [
-        (
-            v.metric,
-            _fmt(v.baseline),
-            _fmt(v.candidate),
-            _change_text(v),
-            _verdict_text(v),
-        )
-        for v in result.verdicts
-    ]
-
-
-def _headline(result: GateResult) -> str:
-    gated = [v for v in result.verdicts if v.gated]
-    failed = [v for v in gated if not v.passed]
-    if result.passed:
-        return f"PASSED: {len(gated)} gated metric(s) pass"
-    return f"REFUSED: {len(failed)} of {len(gated)} gated metric(s) fail"
-
-
-def render_text(result: GateResult) -> str:
-    """A fixed-width table like ``dvc metrics diff``, then every failure."""
-    header = ("Metric", "Baseline", "Candidate", "Change", "Verdict")
-    rows = _rows(result)
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
-    lines = [
-        f"Promotion gate: {result.candidate_path} against "
-        + (
-            f"{result.baseline_path} ({_KIND_TEXT[result.baseline_kind]})"
-            if result.baseline_path
-            else "no baseline"
-        ),
-        "  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip(),
-    ]
-    for row in rows:
-        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
-    lines.extend(f"note: {n}" for n in result.notes)
-    lines.append(f'Ties policy: ties = "{result.ties}"')
-    lines.append(_headline(result))
-    lines.extend(f"  - {f}" for f in result.failures)
-    return "\n".join(lines) + "\n"
-
-
-def _md(cell: str) -> str:
-    return cell.replace("|", "\\|")
-
-
-def render_markdown(result: GateResult) -> str:
-    """The table for a pull-request comment."""
-    mark = {"pass": "✅ pass", "FAIL": "❌ fail", "not gated": "not gated"}
-    lines = [
-        f"### Promotion gate: {'passed' if result.passed else 'refused'}",
-        "",
-        f"Candidate `{result.candidate_path}` against "
-        + (
-            f"`{result.baseline_path}` ({_KIND_TEXT[result.baseline_kind]})"
-            if result.baseline_path
-            else "no baseline"
-        )
-        + f'; ties policy `"{result.ties}"`.',
-        "",
-        "| Metric | Baseline | Candidate | Change | Verdict |",
-        "|---|---:|---:|---:|---|",
-    ]
-    for metric, base, cand, change, verdict in _rows(result):
-        lines.append(
-            f"| {_md(metric)} | {base} | {cand} | {_md(change)} | {mark[verdict]} |"
-        )
-    if result.notes:
-        lines.append("")
-        lines.extend(f"> {n}" for n in result.notes)
-    if result.failures:
-        lines += ["", "**Failures**", ""]
-        lines.extend(f"- {_md(f)}" for f in result.failures)
-    return "\n".join(lines) + "\n"
-
-
-def result_json(result: GateResult) -> dict[str, Any]:
-    """The gate's outcome as plain data (what ``--format json`` prints)."""
-    return {
-        "passed": result.passed,
-        "candidate": str(result.candidate_path),
-        "baseline": str(result.baseline_path) if result.baseline_path else None,
-        "baseline_kind": result.baseline_kind,
-        "ties": result.ties,
-        "notes": result.notes,
-        "failures": result.failures,
-        "metrics": [
-            {
-                "metric": v.metric,
-                "baseline": v.baseline,
-                "candidate": v.candidate,
-                "change": v.change,
-                "relative_change": v.relative_change,
-                "gated": v.gated,
-                "passed": v.passed if v.gated else None,
-                "failures": v.failures,
-                "notes": v.notes,
-                "rule": (
-                    {
-                        "greater_is_better": v.rule.greater_is_better,
-                        "threshold": v.rule.threshold,
-                        "min_absolute_change": v.rule.min_absolute_change,
-                        "min_relative_change": v.rule.min_relative_change,
-                    }
-                    if v.rule
-                    else None
-                ),
-            }
-            for v in result.verdicts
-        ],
-    }
-
-
-def render(result: GateResult, fmt: str) -> str:
-    """Text, Markdown or JSON."""
-    if fmt == "markdown":
-        return render_markdown(result)
-    if fmt == "json":
-        return json.dumps(result_json(result), indent=2, sort_keys=True) + "\n"
-    return render_text(result)
 
 
 # ----------------------------------------------------------------------------- CLI

@@ -1,8 +1,9 @@
 """The ``dsp regression`` command: validate, run, report and record cases.
 
-The cases file and its report are :mod:`precommit_hooks.lifecycle.cases`; this
-module reads ``[tool.dsp.regression]`` and runs the project's regression
-command with the project's Python.  The pre-push hook over it is
+The cases file, its report and recording are :mod:`.cases`,
+:mod:`.cases_report` and :mod:`.cases_record`; this module reads
+``[tool.dsp.regression]`` and runs the project's regression command with the
+project's Python.  The pre-push hook over it is
 :mod:`precommit_hooks.hooks.model_regression`.
 """
 
@@ -16,20 +17,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from precommit_hooks.lifecycle.cases import (
-    Case,
+from precommit_hooks.lifecycle.cases import Case, read_cases
+from precommit_hooks.lifecycle.config_schema import schema_problem
+from precommit_hooks.lifecycle.cases_record import example_from_jsonl, record_case
+from precommit_hooks.lifecycle.cases_report import (
     RegressionReport,
     build_report,
-    did_you_mean,
-    example_from_jsonl,
-    read_cases,
     read_results,
-    record_case,
     render_report_markdown,
     render_report_text,
     report_json,
 )
-from precommit_hooks.core.files import is_number, loads_strict_json
+from precommit_hooks.core.files import loads_strict_json
+from precommit_hooks.core.text import is_number
 from precommit_hooks.core.findings import (
     Refusal,
     json_problem,
@@ -39,6 +39,8 @@ from precommit_hooks.core.findings import (
 )
 
 REGRESSION_KEYS = ("cases", "model", "results", "command", "timeout")
+REGRESSION_SCHEMA = "tool-dsp-regression.schema.json"
+PATH_KEYS = ("cases", "model", "results")
 DEFAULT_CASES = "tests/model/regression_cases.jsonl"
 DEFAULT_TIMEOUT = 300
 MAX_TIMEOUT = 86400.0  # a day; larger values overflow the OS timers
@@ -61,47 +63,20 @@ class RegressionConfig:
 
 def parse_regression_config(table: object, root: Path, path: Path) -> RegressionConfig:
     """Check ``[tool.dsp.regression]``; unknown keys get a did-you-mean."""
-    where = "[tool.dsp.regression]"
     if table is None:
         table = {}
-    if not isinstance(table, dict):
-        raise Refusal(f"{path}: {where} must be a table")
-    for key in table:
-        if key not in REGRESSION_KEYS:
-            raise Refusal(
-                f"{path}: {where} has an unknown key {key!r}"
-                + (
-                    did_you_mean(key, REGRESSION_KEYS)
-                    or "; allowed keys: " + ", ".join(REGRESSION_KEYS)
-                )
-            )
-    paths: dict[str, Path | None] = {}
-    for key in ("cases", "model", "results"):
-        value = table.get(key)
-        if value is not None and (not isinstance(value, str) or not value):
-            raise Refusal(f"{path}: {where} {key} must be a path string, not {value!r}")
-        paths[key] = root / value if value else None
-    command = table.get("command")
-    if command is not None and (
-        not isinstance(command, list)
-        or not command
-        or not all(isinstance(part, str) and part for part in command)
-    ):
-        raise Refusal(
-            f"{path}: {where} command must be a non-empty list of strings, e.g. "
-            '["python", "-m", "pkg.regression", ...]'
-        )
-    if command is not None and paths["results"] is None:
-        raise Refusal(
-            f"{path}: {where} has a command but no results; name the JSON file "
-            "the command writes"
-        )
+    problem = schema_problem(table, REGRESSION_SCHEMA, "tool.dsp.regression")
+    if problem:
+        raise Refusal(f"{path}: {problem}")
+    assert isinstance(table, dict)
     timeout = table.get("timeout", DEFAULT_TIMEOUT)
-    if not is_number(timeout) or not 0 < timeout <= MAX_TIMEOUT:
+    if not is_number(timeout):  # NaN and infinity pass a JSON Schema
         raise Refusal(
-            f"{path}: {where} timeout must be a number of seconds between 0 and "
-            f"{MAX_TIMEOUT:g}, not {timeout!r}"
+            f"{path}: [tool.dsp.regression] timeout must be a number of seconds "
+            f"between 0 and {MAX_TIMEOUT:g}, not {timeout!r}"
         )
+    paths = {key: root / table[key] if key in table else None for key in PATH_KEYS}
+    command = table.get("command")
     return RegressionConfig(
         root=root,
         cases=paths["cases"] or root / DEFAULT_CASES,

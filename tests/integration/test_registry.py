@@ -111,10 +111,16 @@ def test_push_writes_ormb_config_and_annotations(oci_registry, trained, capsys):
     manifest = _manifest(oci_registry, "iris/model", "v1")
     assert manifest["config"]["mediaType"] == registry.ORMB_CONFIG_MEDIA_TYPE
     assert manifest["config"]["digest"] == pushed["config_digest"]
+    # KServe's OCI storage takes this layer type, with the files under models/.
     assert [layer["mediaType"] for layer in manifest["layers"]] == [
-        "application/tar+gzip"
+        "application/vnd.oci.image.layer.v1.tar+gzip"
     ]
     assert manifest["layers"][0]["digest"] == pushed["layer_digest"]
+    with urllib.request.urlopen(
+        f"http://{oci_registry}/v2/iris/model/blobs/{pushed['layer_digest']}"
+    ) as response:
+        layer = tarfile.open(fileobj=io.BytesIO(response.read()), mode="r:gz")
+    assert layer.getnames() == ["models", "models/model.joblib"]
     annotations = manifest["annotations"]
     assert annotations["org.opencontainers.image.source"] == ORIGIN
     assert annotations["org.opencontainers.image.revision"] == _head(trained)
@@ -295,7 +301,7 @@ def test_pull_refuses_a_bad_output_or_digest_before_fetching(tmp_path):
     with pytest.raises(Refusal, match=r"--output .*a-file is a file, not a folder"):
         registry.pull_model(ref, a_file)
     assert a_file.read_text() == "x"
-    with pytest.raises(Refusal, match=r"--digest 'xyz' is not sha256:<64 hex"):
+    with pytest.raises(Refusal, match=r"--digest 'xyz' is not sha256: and 64 lower"):
         registry.pull_model(ref, tmp_path / "out", expected_digest="xyz")
     assert not (tmp_path / "out").exists()
 
@@ -305,7 +311,9 @@ def test_pull_refuses_a_bad_output_or_digest_before_fetching(tmp_path):
     [
         ("model:v1", "not a registry reference"),
         ("127.0.0.1:5000/Iris/Model:v1", "must be non-empty lowercase"),
-        ("127.0.0.1:5000/iris/model@sha256:abc", "64 hex digits"),
+        ("127.0.0.1:5000/iris/model@sha256:abc", "64 lower-case hex digits"),
+        ("127.0.0.1:5000/iris/model@sha256:" + "A" * 64, "64 lower-case hex digits"),
+        ("127.0.0.1:5000/iris/model:v1\n", "no spaces or control characters"),
     ],
 )
 def test_bad_references(reference, message):
@@ -322,28 +330,46 @@ def test_reference_parts():
     assert registry.split_reference("h.example.com/a/b:v2")[2] == "v2"
 
 
-def test_unpack_refuses_unsafe_members(tmp_path):
-    for name, kind in (
-        ("../evil", tarfile.REGTYPE),
-        ("/abs", tarfile.REGTYPE),
-        ("model/link", tarfile.SYMTYPE),
-    ):
-        raw = io.BytesIO()
-        with tarfile.open(fileobj=raw, mode="w:gz") as tar:
-            info = tarfile.TarInfo(name)
-            info.type = kind
-            info.linkname = "/etc/passwd" if kind == tarfile.SYMTYPE else ""
-            tar.addfile(info, io.BytesIO(b""))
-        with pytest.raises(Refusal, match="unsafe path|link or device"):
-            registry.unpack_model(raw.getvalue(), tmp_path / "out")
-    assert not (tmp_path / "evil").exists()
-
-
 def test_blob_digest_and_size_checks():
     data = b"model bytes"
     good = {"digest": registry.sha256_digest(data), "size": len(data)}
-    registry._check_blob(data, good, "layer")
+    registry.check_blob(data, good, "layer")
     with pytest.raises(Refusal, match="layer digest mismatch"):
-        registry._check_blob(b"tampered!!!", good, "layer")
+        registry.check_blob(b"tampered!!!", good, "layer")
     with pytest.raises(Refusal, match="size mismatch"):
-        registry._check_blob(data, {**good, "size": 3}, "layer")
+        registry.check_blob(data, {**good, "size": 3}, "layer")
+
+
+def test_pull_reads_the_older_ormb_layout(oci_registry, tmp_path):
+    from tests.integration.test_registry_hostile import put_model, tar_gz
+
+    reference = put_model(
+        oci_registry, "ormb-layout", [tar_gz([("model/model.joblib", b"old")])]
+    )
+    pulled = registry.pull_model(reference, tmp_path / "out")
+    assert pulled["files"] == [str(tmp_path / "out" / "model" / "model.joblib")]
+    assert (tmp_path / "out" / "model" / "model.joblib").read_bytes() == b"old"
+
+
+def test_kserve_downloads_the_pushed_model_and_it_predicts(
+    oci_registry, trained, tmp_path, capsys, monkeypatch
+):
+    """KServe's own storage code (kserve-storage) fetches what dsp pushed."""
+    import joblib
+    from kserve_storage import Storage
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    features, labels = load_iris(return_X_y=True)
+    model = LogisticRegression(max_iter=500).fit(features, labels)
+    joblib.dump(model, trained / "artifacts" / "model.joblib")
+    _push(f"{oci_registry}/iris/model:kserve", capsys)
+    monkeypatch.setenv("KSERVE_OCI_INSECURE_REGISTRY", "true")
+    monkeypatch.setenv("KSERVE_OCI_DOCKER_CONFIG", str(tmp_path / "no-config.json"))
+    served = Storage.download(
+        f"oci://{oci_registry}/iris/model:kserve", str(tmp_path / "served")
+    )
+    assert sorted(p.name for p in Path(served).iterdir()) == ["model.joblib"]
+    fetched = joblib.load(Path(served) / "model.joblib")
+    assert list(fetched.predict(features[:3])) == list(model.predict(features[:3]))
+    assert (fetched.predict(features) == labels).mean() > 0.9

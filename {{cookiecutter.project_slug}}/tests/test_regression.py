@@ -86,14 +86,15 @@ def test_unknown_label_fails_the_case_with_a_reason(model):
 @pytest.mark.parametrize(
     "bad, message",
     [
-        ([1], "a case is a JSON object"),
-        ({"id": "x"}, "missing key"),
-        (case(type="XYZ"), "type 'XYZ'"),
-        (case(type="INV"), "INV input must hold base and perturbed"),
+        ([1], r"\[1\] is not of type 'object'"),
+        ({"id": "x"}, "'type' is a required property"),
+        (case(type="XYZ"), "type must be one of MFT, INV, DIR, not 'XYZ'"),
+        (case(type="INV"), 'INV input must be {"base": features, "perturbed"'),
         (
             case(type="DIR", input={"base": SETOSA, "changed": SETOSA}),
-            "DIR expectation",
+            'DIR expected must be {"label": class name',
         ),
+        (case(added="27/11/2026"), "added must be an ISO date like 2026-11-27"),
     ],
 )
 def test_malformed_cases_name_the_line(tmp_path, bad, message):

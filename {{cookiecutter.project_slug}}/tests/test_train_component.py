@@ -19,9 +19,11 @@ def test_component_writes_an_ormb_model_directory(train_component, tmp_path, cap
     ormb = json.loads((model_dir / "ormbfile.yaml").read_text())
     assert ormb["format"] == "SKLearn" and ormb["framework"] == "scikit-learn"
     assert {"name": "seed", "value": "3"} in ormb["hyperParameters"]
-    names = {metric["name"] for metric in ormb["metrics"]}
+    names = {metric["name"] for metric in ormb["metrics"]["validation"]}
     assert names == {"accuracy", "f1_macro", "precision_macro", "recall_macro"}
-    assert ormb["dataset"]["source"] == "lakefs://r/main/iris.csv"
+    assert ormb["dataset"] == {"git": {"repository": "lakefs://r/main/iris.csv"}}
+    assert ormb["size"] == (model_dir / "model" / "model.joblib").stat().st_size
+    assert ormb["apiVersion"] == "v1alpha1" and ormb["kind"] == "Model"
     assert json.loads(metrics.read_text())["accuracy"] > 0.9
 
 
@@ -39,6 +41,8 @@ def test_ormbfile_without_the_installed_project_has_no_author(
     about = train_component.package_metadata()
     assert about["description"] and about["author"]
     monkeypatch.setattr(train_component, "DISTRIBUTION", "no-such-distribution")
-    described = train_component.ormbfile({"seed": 1}, {"accuracy": 1.0}, {})
+    described = train_component.ormbfile({"seed": 1}, {"accuracy": 1.0}, {}, 7)
     assert "author" not in described and "description" not in described
-    assert described["metrics"] == [{"name": "accuracy", "value": "1.0"}]
+    assert described["metrics"] == {
+        "validation": [{"name": "accuracy", "value": "1.0"}]
+    }

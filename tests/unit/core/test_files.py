@@ -65,3 +65,48 @@ def test_strict_json_reads_ordinary_json() -> None:
         "accuracy": 0.9,
         "per_class": [1, 2],
     }
+
+
+def test_write_atomic_refuses_a_special_target_and_leaves_it(tmp_path):
+    from precommit_hooks.core.findings import Refusal
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for target in (fifo, tmp_path, Path("/dev/full")):
+        with pytest.raises(Refusal, match="exists and is not a regular file"):
+            files.write_atomic(target, b"x")
+    assert fifo.is_fifo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fifo"]  # no temp left
+
+
+def test_read_capped_checks_the_size_before_reading(tmp_path):
+    from precommit_hooks.core.findings import Refusal
+
+    big = tmp_path / "big.json"
+    with open(big, "wb") as sparse:
+        sparse.truncate(1 << 30)  # 1 GiB that is never read
+    with pytest.raises(
+        Refusal, match=r"1073741824 bytes is too large for a m \(limit 10"
+    ):
+        files.read_capped(big, 10, "m", "no m")
+    with pytest.raises(Refusal, match=r"missing: no m; make it"):
+        files.read_capped(tmp_path / "missing", 10, "m", "no m; make it")
+    (tmp_path / "ok").write_bytes(b"0123456789")
+    assert files.read_capped(tmp_path / "ok", 10, "m", "no m") == b"0123456789"
+
+
+def test_staging_folder_leaves_nothing_behind_on_a_refusal(tmp_path):
+    from precommit_hooks.core.findings import Refusal
+
+    target = tmp_path / "a" / "b" / "out"
+    with pytest.raises(Refusal):
+        with files.staging_folder(target) as stage:
+            assert stage.parent == target.parent and stage.is_dir()
+            (stage / "half").write_bytes(b"x")
+            raise Refusal("no")
+    assert list(tmp_path.iterdir()) == []
+    with files.staging_folder(target) as stage:
+        (stage / "kept").write_bytes(b"x")
+        os.replace(stage / "kept", tmp_path / "kept")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "kept"]
+    assert list((tmp_path / "a" / "b").iterdir()) == []

@@ -445,3 +445,34 @@ def test_ties_default_to_pass(tmp_path):
     config = gate.read_gate_config(path)
     assert config.ties == "pass"
     assert config.candidate == tmp_path / "artifacts/metrics.json"
+
+
+def test_a_400_digit_metric_or_threshold_is_its_own_refusal(project, capsys):
+    huge = "1" + "0" * 400
+    root = project(candidate={"accuracy": 0.95, "f1_macro": 0.95})
+    (root / "artifacts" / "metrics.json").write_text(
+        '{"accuracy": ' + huge + ', "f1_macro": 0.9}'
+    )
+    code, out, err = run_dsp(root, capsys=capsys)
+    assert (code, out) == (1, "")
+    assert err.count("\n") == 1 and "internal error" not in err
+    assert "metric 'accuracy' is 10000000000000000000... (401 characters), not a" in err
+    root = project(candidate={"accuracy": 0.95, "f1_macro": 0.95})
+    text = (
+        (root / "pyproject.toml")
+        .read_text()
+        .replace("threshold = 0.9", "threshold = " + huge, 1)
+    )
+    (root / "pyproject.toml").write_text(text)
+    code, out, err = run_dsp(root, capsys=capsys)
+    assert (code, out) == (1, "")
+    assert "threshold must be a finite number, not 1000" in err and err.count("\n") == 1
+
+
+def test_an_oversized_pyproject_is_refused_before_reading(tmp_path, capsys):
+    path = tmp_path / "pyproject.toml"
+    with open(path, "wb") as sparse:
+        sparse.truncate(2 << 20)
+    code, out, err = run_dsp(tmp_path, capsys=capsys)
+    assert (code, out) == (1, "")
+    assert "2097152 bytes is too large for a pyproject.toml (limit 1048576" in err

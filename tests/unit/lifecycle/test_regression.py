@@ -21,14 +21,11 @@ from precommit_hooks import cli
 
 from precommit_hooks.lifecycle import regression
 from precommit_hooks.hooks import model_regression
-from precommit_hooks.lifecycle.cases import (
+from precommit_hooks.lifecycle.cases import check_append_only, parse_cases, read_cases
+from precommit_hooks.lifecycle.cases_record import example_from_jsonl, record_case
+from precommit_hooks.lifecycle.cases_report import (
     build_report,
-    check_append_only,
-    example_from_jsonl,
-    parse_cases,
-    read_cases,
     read_results,
-    record_case,
     render_report_markdown,
     render_report_text,
     report_json,

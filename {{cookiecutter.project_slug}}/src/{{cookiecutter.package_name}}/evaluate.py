@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -19,6 +17,7 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
+from .atomic import atomic_writer
 from .data import FEATURES
 
 DIGITS = 6  # rounding keeps metrics.json byte-identical across platforms
@@ -127,31 +126,30 @@ def plot_confusion_matrix(matrix: list[list[int]], labels: Sequence[str], path: 
             axes.text(column, row, str(count), ha="center", va="center")
     figure.colorbar(image)
     figure.tight_layout()
-    write_atomically(
-        path, lambda stream: figure.savefig(stream, format="png"), binary=True
-    )
+    write_atomically(path, lambda stream: figure.savefig(stream, format="png"))
     pyplot.close(figure)
 
 
-def write_atomically(path: Path, write, binary: bool = False) -> Path:
-    """Call `write(stream)` on a temporary file, then move it to `path`."""
+def write_atomically(path: Path, write) -> Path:
+    """Call `write(stream)` on a binary stream that replaces `path` when done.
+
+    The file gets the mode `open()` would give it, never mkstemp's 0600, so a
+    model server or a colleague can read what training wrote.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    mode = "wb" if binary else "w"
-    with os.fdopen(handle, mode, **({} if binary else {"encoding": "utf-8"})) as stream:
+    with atomic_writer(path) as stream:
         write(stream)
-    os.replace(temporary, path)
     return path
 
 
 def write_json(path: Path, data: object) -> Path:
     """Write `data` as sorted, indented JSON, atomically."""
     text = json.dumps(data, indent=2, sort_keys=True) + "\n"
-    return write_atomically(path, lambda stream: stream.write(text))
+    return write_atomically(path, lambda stream: stream.write(text.encode()))
 
 
 def write_jsonl(path: Path, records: Iterable[dict]) -> Path:
     """Write one JSON object a line, atomically."""
     text = "".join(json.dumps(record, sort_keys=True) + "\n" for record in records)
-    return write_atomically(path, lambda stream: stream.write(text))
+    return write_atomically(path, lambda stream: stream.write(text.encode()))

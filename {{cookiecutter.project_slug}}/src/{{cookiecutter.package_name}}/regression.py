@@ -14,42 +14,52 @@ verdicts: deciding what fails a push is the promotion gate's job.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import joblib
+import jsonschema
 
 from .data import features_row
 from .evaluate import write_json
 
-CASE_TYPES = ("MFT", "INV", "DIR")
-REQUIRED_KEYS = ("id", "type", "input", "expected", "capability", "reason", "added")
+# The case format, a copy of dsp's own schema (regression-case.schema.json).
+SCHEMA_FILE = Path(__file__).with_name("regression_case.schema.json")
+
+
+@functools.cache
+def case_validator() -> jsonschema.Draft202012Validator:
+    """A validator for one case line, built once."""
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.FormatChecker()
+    )
+
+
+CASE_TYPES = tuple(case_validator().schema["properties"]["type"]["enum"])
 
 
 def check_case(case: object) -> str:
-    """Why `case` is malformed, or "" when it is well formed."""
-    if not isinstance(case, dict):
-        return "a case is a JSON object"
-    missing = [key for key in REQUIRED_KEYS if key not in case]
-    if missing:
-        return f"missing key(s) {', '.join(missing)}"
-    if case["type"] not in CASE_TYPES:
-        return f"type {case['type']!r} is not one of {', '.join(CASE_TYPES)}"
-    pairs = {"INV": ("base", "perturbed"), "DIR": ("base", "changed")}
-    needed = pairs.get(case["type"], ())
-    if needed and not (
-        isinstance(case["input"], dict) and all(k in case["input"] for k in needed)
-    ):
-        return f"{case['type']} input must hold {' and '.join(needed)} features"
-    if case["type"] == "DIR" and not (
-        isinstance(case["expected"], dict)
-        and case["expected"].get("direction") in ("up", "down")
-        and "label" in case["expected"]
-    ):
-        return 'DIR expectation must be {"label": <class>, "direction": "up"|"down"}'
-    return ""
+    """Why `case` breaks the case format (its first problem), or "" when it is fine."""
+    errors = sorted(
+        case_validator().iter_errors(case), key=lambda e: len(e.absolute_path)
+    )
+    if not errors:
+        return ""
+    error = errors[0]
+    messages = error.schema.get("x-messages", {})
+    text = messages.get(error.validator) or messages.get("*") or error.message
+    where = ".".join(map(str, error.absolute_path))
+    expected = case.get("expected") if isinstance(case, dict) else None
+    return (
+        text.replace("<where>", where)
+        .replace("<key>", where.split(".")[0])
+        .replace("<value>", repr(error.instance))
+        .replace("<json>", json.dumps(expected))
+    )
 
 
 def load_cases(path: Path) -> list[dict]:

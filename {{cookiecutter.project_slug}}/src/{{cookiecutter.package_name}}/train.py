@@ -69,9 +69,7 @@ def run(
     metrics = evaluate.classification_metrics(valid_y, model.predict(valid_x), classes)
     paths = {"model": output_dir / "model.joblib"}
     output_dir.mkdir(parents=True, exist_ok=True)
-    evaluate.write_atomically(
-        paths["model"], lambda stream: joblib.dump(model, stream), binary=True
-    )
+    evaluate.write_atomically(paths["model"], lambda stream: joblib.dump(model, stream))
     paths["hyperparams"] = evaluate.write_json(
         output_dir / "hyperparams.json", asdict(hyperparams)
     )

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, metadata
 from pathlib import Path
 
+import {{ cookiecutter.package_name }}.evaluate as evaluate
+import {{ cookiecutter.package_name }}.ormb_format as ormb_format
 import {{ cookiecutter.package_name }}.train as training
 
 DISTRIBUTION = "{{ cookiecutter.project_slug }}"
@@ -32,28 +34,21 @@ def package_metadata() -> dict:
     return {"description": about["Summary"], "author": about["Author-email"]}
 
 
-def ormbfile(hyperparams: dict, metrics: dict, data_record: dict) -> dict:
-    """ORMB's model description: format, framework, metrics, hyper-parameters."""
-    return {
-        "apiVersion": "v1alpha1",
-        "kind": "Model",
-        **package_metadata(),
-        "framework": "scikit-learn",
-        "format": "SKLearn",
-        "hyperParameters": [
-            {"name": name, "value": str(value)} for name, value in hyperparams.items()
-        ],
-        "metrics": [
-            {"name": name, "value": str(value)}
-            for name, value in metrics.items()
-            if isinstance(value, (int, float))
-        ],
-        "dataset": {
-            "source": data_record.get("source"),
-            "commit_id": data_record.get("commit_id"),
-            "sha256": data_record.get("sha256"),
-        },
-    }
+def ormbfile(hyperparams: dict, metrics: dict, data_record: dict, size: int) -> dict:
+    """ORMB's model description, built as `dsp model push` builds its config."""
+    about = package_metadata()
+    config = ormb_format.model_config(
+        framework="scikit-learn",
+        model_format="SKLearn",
+        size=size,
+        metrics=metrics,
+        hyperparameters=hyperparams,
+        dataset_repository=data_record.get("source"),
+        dataset_commit=data_record.get("commit_id"),
+        author=about.get("author"),
+        description=about.get("description"),
+    )
+    return ormb_format.ormbfile(config)
 
 
 def run(
@@ -73,9 +68,9 @@ def run(
     hyper = json.loads(paths["hyperparams"].read_text())
     record = json.loads(Path(data_record).read_text())
     # JSON is YAML: the file stays readable by ORMB without a YAML writer here.
-    (model_dir / "ormbfile.yaml").write_text(
-        json.dumps(ormbfile(hyper, metrics, record), indent=2, sort_keys=True) + "\n"
-    )
+    size = sum((model_dir / "model" / name).stat().st_size for name in MODEL_FILES)
+    described = ormbfile(hyper, metrics, record, size)
+    evaluate.write_json(model_dir / "ormbfile.yaml", described)
     Path(metrics_path).parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(paths["metrics"], metrics_path)
     return model_dir
