@@ -15,7 +15,9 @@ from typing import Sequence
 from precommit_hooks.core.rules import markdown_table, rules_of
 
 # hook id -> the module whose import registers its rules
-RULE_SOURCES: dict[str, str] = {}
+RULE_SOURCES: dict[str, str] = {
+    "check-serving": "precommit_hooks.hooks.check_serving",
+}
 
 HEADER = (
     "# Rules\n\n"

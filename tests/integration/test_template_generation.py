@@ -37,6 +37,7 @@ BASE_FILES = {
     "README.md",
     "profiles.yaml",
     "pyproject.toml",
+    "serving/inference-service.yaml",
     "src/{pkg}/__init__.py",
     "src/{pkg}/data.py",
     "src/{pkg}/evaluate.py",
