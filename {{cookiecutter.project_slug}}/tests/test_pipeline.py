@@ -20,7 +20,7 @@ def test_pipeline_compiles_with_download_wired_into_train(tmp_path):
     # kfp-kubernetes adds a second document: the Kubernetes platform spec.
     compiled, platform = yaml.safe_load_all(output.read_text())
     tasks = compiled["root"]["dag"]["tasks"]
-    assert set(tasks) == {"lakefs-download-file", "train-ormb-model"}
+    assert set(tasks) == {"lakefs-download-file", "train-ormb-model", "promote-model"}
     train_inputs = tasks["train-ormb-model"]["inputs"]["artifacts"]
     assert train_inputs["data"]["taskOutputArtifact"] == {
         "outputArtifactKey": "file",
@@ -38,4 +38,21 @@ def test_pipeline_compiles_with_download_wired_into_train(tmp_path):
         "AWS_ACCESS_KEY_ID": "access_key_id",
         "AWS_SECRET_ACCESS_KEY": "secret_access_key",
     }
-    assert set(executors) == {"exec-lakefs-download-file"}
+    assert set(executors) == {"exec-lakefs-download-file", "exec-promote-model"}
+    [registry] = executors["exec-promote-model"]["secretAsEnv"]
+    assert registry["secretName"] == module.REGISTRY_SECRET
+    promote_inputs = tasks["promote-model"]["inputs"]
+    assert promote_inputs["artifacts"]["model"]["taskOutputArtifact"] == {
+        "outputArtifactKey": "model",
+        "producerTask": "train-ormb-model",
+    }
+    assert promote_inputs["parameters"]["sha"] == {"componentInputParameter": "git_sha"}
+    outputs = compiled["components"]["comp-promote-model"]["outputDefinitions"]
+    assert {
+        name: output["artifactType"]["schemaTitle"]
+        for name, output in outputs["artifacts"].items()
+    } == {
+        "gate_report": "system.Markdown",
+        "metrics": "system.Metrics",
+        "confusion_matrix": "system.ClassificationMetrics",
+    }
