@@ -186,3 +186,49 @@ def test_missing_model_dir_is_one_line_and_pushes_nothing(
         "output)\n"
     )
     assert RegistryApi(registry_host).tags("iris/missing") == []
+
+
+def test_the_pipeline_step_promotes_through_dsp(registry_host, project, tmp_path):
+    """The template's promote-model script, with the real dsp on PATH."""
+    ormb = tmp_path / "ormb"
+    (ormb / "model").mkdir(parents=True)
+    shutil.copy(project / "artifacts/model.joblib", ormb / "model")
+    shutil.copytree(project / "artifacts", ormb / "evaluation")
+    (ormb / "evaluation/model.joblib").unlink()
+    out = tmp_path / "out"
+    outputs = {
+        name: {"artifacts": [{"name": name, "uri": f"s3://b/{name}", "metadata": {}}]}
+        for name in ("metrics", "confusion_matrix")
+    }
+    executor = {"outputs": {"artifacts": outputs, "outputFile": str(out / "meta.json")}}
+    script = project / "workflows/components/promote-model/src/promote.py"
+    env = dict(
+        os.environ,
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        DSP_PYTHON=sys.executable,
+        PYTHONPATH=str(project / "src"),
+        HOME=str(tmp_path / "home"),
+        DSP_REGISTRY_USERNAME="robot",
+        DSP_REGISTRY_PASSWORD="secret",
+    )
+    argv = ["--repository", f"{registry_host}/iris/step", "--model-dir", str(ormb)]
+    argv += ["--data-record", str(project / "data.json"), "--branch", "main"]
+    argv += ["--sha", SHA_GOOD, "--run-id", RUN_ID]
+    argv += ["--config", str(project / "pyproject.toml")]
+    argv += ["--gate-report", str(out / "gate.md"), "--metrics", str(out / "m.json")]
+    argv += ["--confusion-matrix", str(out / "cm.json")]
+    argv += ["--executor-input", json.dumps(executor)]
+    done = subprocess.run(
+        [sys.executable, str(script), *argv], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"{registry_host}/iris/step:main-1a2b3c4: promoted" in done.stdout
+    assert _digest(registry_host, "iris/step", "current") == _digest(
+        registry_host, "iris/step", "main-1a2b3c4"
+    )
+    assert "### Promotion gate: passed" in (out / "gate.md").read_text()
+    meta = json.loads((out / "meta.json").read_text())["artifacts"]
+    accuracy = json.loads((ormb / "evaluation/metrics.json").read_text())["accuracy"]
+    assert meta["metrics"]["artifacts"][0]["metadata"]["accuracy"] == accuracy
+    docker = json.loads((tmp_path / "home/.docker/config.json").read_text())
+    assert registry_host in docker["auths"]
