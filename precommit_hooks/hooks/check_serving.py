@@ -26,6 +26,7 @@ from precommit_hooks.core.findings import (
 )
 from precommit_hooks.core.rules import rule, rules_of
 from precommit_hooks.core.text import did_you_mean
+from precommit_hooks.kfp.images import _TAG as OCI_TAG  # Docker's tag grammar
 
 HOOK = "check-serving"
 API_VERSION = "serving.kserve.io/v1beta1"
@@ -45,7 +46,6 @@ MODEL_FORMATS = (
     "mlflow",
 )
 DNS_1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
-OCI_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
 OCI_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 OCI_REPOSITORY = re.compile(r"^[a-z0-9]+(?:[._/-][a-z0-9]+)*$")
 
@@ -170,7 +170,7 @@ def storage_uri_problem(uri: object) -> str | None:
         bad_ref = None if OCI_DIGEST.match(ref) else "digest is not sha256:<64 hex>"
     elif ":" in path.rsplit("/", 1)[-1]:
         repository, ref = path.rsplit(":", 1)
-        bad_ref = None if OCI_TAG.match(ref) else f"tag {ref!r} is not a valid tag"
+        bad_ref = None if OCI_TAG.fullmatch(ref) else f"tag {ref!r} is not a valid tag"
     else:
         return "has no tag or digest (:current, or @sha256:... to pin it)"
     if not OCI_REPOSITORY.match(repository):

@@ -118,6 +118,21 @@ class RegistryApi:
             response.content, media_type.split(";")[0], sha256_digest(response.content)
         )
 
+    def digest(self, repository: str, ref: str) -> str | None:
+        """The manifest digest a tag points at (a HEAD request); None if absent."""
+        url = f"{self.base}/{repository}/manifests/{ref}"
+        response = self._request(
+            repository, url, "HEAD", headers={"Accept": ", ".join(MANIFEST_TYPES)}
+        )
+        if response.status_code == 404:
+            return None
+        _check_status(response, url)
+        digest = response.headers.get("Docker-Content-Digest")
+        if digest:
+            return digest
+        found = self.manifest(repository, ref)  # a registry that omits the header
+        return found.digest if found else None
+
     def tag(self, repository: str, tag: str, manifest: Manifest) -> None:
         """Point ``tag`` at ``manifest`` (a PUT of the same bytes: same digest)."""
         url = f"{self.base}/{repository}/manifests/{tag}"
@@ -238,11 +253,11 @@ def lineage(reference: str, insecure: bool = False) -> dict[str, Any]:
             f"oras repo tags {host}/{repository}"
         )
     config = model_config(api, repository, manifest)
-    tags = []
-    for tag in api.tags(repository):
-        found = tag == ref or api.manifest(repository, tag)
-        if found is True or (found and found.digest == manifest.digest):
-            tags.append(tag)
+    tags = [
+        tag
+        for tag in api.tags(repository)
+        if tag == ref or api.digest(repository, tag) == manifest.digest
+    ]
     dataset = (config.get("dataset") or {}).get("git") or {}
     training = config.get("training") or {}
     run = training.get("pipelineRun") or {}

@@ -223,6 +223,7 @@ def test_usage_errors_exit_2(capsys):
     "argv, message",
     [
         (["h:5000/r:v1"], "name the repository without a tag"),
+        (["h/r", "--tag", "not a tag"], "is not an OCI tag"),
         (["h/r", "--sha", "xyz"], "is not a hexadecimal SHA"),
         (["h/r", "--gate-markdown", "no/such/gate.md"], "its folder no/such"),
     ],
