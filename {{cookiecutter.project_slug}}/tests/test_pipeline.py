@@ -56,3 +56,20 @@ def test_pipeline_compiles_with_download_wired_into_train(tmp_path):
         "metrics": "system.Metrics",
         "confusion_matrix": "system.ClassificationMetrics",
     }
+
+
+def test_promotion_is_tagged_after_what_ci_compiled(tmp_path, monkeypatch):
+    monkeypatch.setenv("BRANCH", "feature/x")
+    monkeypatch.setenv("REVISION", "0123456789abcdef0123456789abcdef01234567")
+    path = ROOT / "workflows" / "iris_pipeline.py"
+    spec = importlib.util.spec_from_file_location("iris_pipeline_ci", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    output = tmp_path / "pipeline.yaml"
+    compiler.Compiler().compile(module.iris_pipeline, str(output))
+    compiled, _ = yaml.safe_load_all(output.read_text())
+    parameters = compiled["root"]["inputDefinitions"]["parameters"]
+    assert parameters["git_branch"]["defaultValue"] == "feature/x"
+    assert parameters["git_sha"]["defaultValue"] == (
+        "0123456789abcdef0123456789abcdef01234567"
+    )

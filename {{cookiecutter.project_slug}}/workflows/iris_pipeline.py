@@ -45,10 +45,12 @@ def compiled_from(env_name: str, *git_args: str) -> str:
     """What the pipeline is compiled from: CI's env var, else git, else ""."""
     if os.environ.get(env_name):
         return os.environ[env_name]
-    done = subprocess.run(
-        ["git", *git_args], capture_output=True, text=True, check=False
-    )
-    return done.stdout.strip() if done.returncode == 0 else ""
+    try:
+        done = subprocess.run(["git", *git_args], capture_output=True, text=True)
+    except OSError:  # no git: the run's parameters must name them
+        return ""
+    value = done.stdout.strip() if done.returncode == 0 else ""
+    return "" if value == "HEAD" else value  # a detached HEAD names no branch
 
 
 # The promote step tags the model `<branch>-<sha7>`, the pipeline version's name.
