@@ -244,6 +244,7 @@ def push_candidate(
 def promote(args: argparse.Namespace) -> Promotion:
     """Judge, push, and move ``current`` when allowed (see the module docstring)."""
     candidate = find_candidate(args.model_dir)
+    gate.read_gate_config(args.config)  # a bad config: refused before the network
     host, repository, tag = registry.split_reference(args.repository)
     if tag != "latest" or args.repository.endswith(":latest"):
         raise Refusal(

@@ -224,11 +224,16 @@ def test_usage_errors_exit_2(capsys):
     [
         (["h:5000/r:v1"], "name the repository without a tag"),
         (["h/r", "--tag", "not a tag"], "is not an OCI tag"),
+        (["h/r", "--config", "no-such.toml"], "no-such.toml"),
         (["h/r", "--sha", "xyz"], "is not a hexadecimal SHA"),
         (["h/r", "--gate-markdown", "no/such/gate.md"], "its folder no/such"),
     ],
 )
-def test_refusals_are_one_line_before_any_registry(tmp_path, capsys, argv, message):
+def test_refusals_are_one_line_before_any_registry(
+    tmp_path, monkeypatch, capsys, argv, message
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT)
     folder = _candidate(tmp_path / "a", 0.95)
     args = ["model", "promote", *argv[:1], "--model-dir", str(folder)]
     args += ["--branch", "main"] + (argv[1:] if "--sha" in argv else ["--sha", "a" * 7])
