@@ -174,7 +174,10 @@ def judge_cases(
     config = parse_regression_config(dsp["regression"], root, config_path)
     cases, found = read_cases(config.cases)
     if found:
-        raise Refusal(f"{config.cases}: {len(found)} bad line(s); dsp regression check")
+        raise Refusal(
+            f"{config.cases}: {len(found)} bad line(s); `dsp regression validate` "
+            "names them"
+        )
     if config.command is None or config.model is None:
         return None  # cases only validated: no runner configured
     model = next(

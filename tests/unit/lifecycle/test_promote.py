@@ -151,6 +151,13 @@ def test_cases_refuse_a_command_that_does_not_name_the_model(tmp_path, monkeypat
         promote.judge_cases(config, candidate, tmp_path)
 
 
+def test_bad_cases_are_refused_before_anything_runs(tmp_path, monkeypatch):
+    config, candidate = _cases_project(tmp_path, "good")
+    (tmp_path / "cases.jsonl").write_text('{"id": "c1"}\n')
+    with pytest.raises(Refusal, match=r"1 bad line\(s\); `dsp regression validate`"):
+        promote.judge_cases(config, candidate, tmp_path)
+
+
 def test_no_regression_table_means_no_cases(tmp_path):
     (tmp_path / "pyproject.toml").write_text(PYPROJECT)
     candidate = promote.find_candidate(_candidate(tmp_path / "a", 0.95))
