@@ -232,3 +232,30 @@ def test_the_pipeline_step_promotes_through_dsp(registry_host, project, tmp_path
     assert meta["metrics"]["artifacts"][0]["metadata"]["accuracy"] == accuracy
     docker = json.loads((tmp_path / "home/.docker/config.json").read_text())
     assert registry_host in docker["auths"]
+
+
+def test_lineage_of_a_missing_model_is_one_line(registry_host, capsys):
+    ref = f"{registry_host}/iris/nothing:current"
+    assert cli.main(["model", "lineage", ref]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith(f"dsp model: {ref}: no such model in the registry")
+
+
+def test_make_baseline_without_current_keeps_the_old_baseline(
+    registry_host, in_project
+):
+    old = in_project / "models" / "current" / "metrics.json"
+    old.parent.mkdir(parents=True)
+    old.write_text('{"accuracy": 0.5}')
+    done = subprocess.run(
+        ["make", "baseline", f"PYTHON={sys.executable}"]
+        + [f"MODEL_REPOSITORY={registry_host}/iris/never-promoted"],
+        cwd=in_project,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode != 0
+    assert "manifests/current: not found in the registry" in done.stderr
+    assert old.read_text() == '{"accuracy": 0.5}'
+    shutil.rmtree(in_project / "models")
