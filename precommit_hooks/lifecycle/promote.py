@@ -312,6 +312,11 @@ def summary_json(promotion: Promotion) -> dict[str, Any]:
         "passed": promotion.passed,
         "reference": promotion.reference,
         "digest": promotion.digest,
+        "metrics": {
+            v.metric: v.candidate
+            for v in promotion.gate.verdicts
+            if v.candidate is not None
+        },
         "gate": gate.result_json(promotion.gate),
         "cases_failed": len(promotion.cases.failed) if promotion.cases else None,
         "reasons": promotion.reasons,

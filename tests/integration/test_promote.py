@@ -108,6 +108,8 @@ def test_promotion_sets_then_keeps_current(registry_host, in_project, capsys):
     summary = json.loads(out_json.read_text())
     assert summary["promoted"] is True and summary["digest"] == current
     assert summary["cases_failed"] == 0
+    trained = json.loads((in_project / "artifacts/metrics.json").read_text())
+    assert summary["metrics"]["accuracy"] == trained["accuracy"]
 
     # A worse candidate: pushed under its own tag, current stays.
     code = _promote(repo, "worse", SHA_WORSE, "--gate-markdown", str(out_md))
