@@ -36,8 +36,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "behavioural regression cases: run, report, record",
     ),
     "model": (
-        "lifecycle.registry",
-        "push or pull a model to an OCI registry (ORMB format)",
+        "lifecycle.promote",
+        "push, pull or promote a model in an OCI registry (ORMB format); lineage",
     ),
     "onboard": (
         "access.onboard",

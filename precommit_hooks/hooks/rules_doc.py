@@ -18,6 +18,7 @@ from precommit_hooks.core.rules import markdown_table, rules_of
 RULE_SOURCES: dict[str, str] = {
     "check-components": "precommit_hooks.hooks.check_components",
     "check-tekton": "precommit_hooks.hooks.check_tekton.rules",
+    "check-serving": "precommit_hooks.hooks.check_serving",
 }
 
 HEADER = (

@@ -524,6 +524,12 @@ def test_kaniko_plan_builds_every_compose_image_below_the_registry(
                 "harbor.example.com/dsp/iris-classifier-train-ormb-component"
                 ":feature-x-abcdef1",
             ],
+            [
+                str(project),
+                str(project / "workflows/components/promote-model/Dockerfile"),
+                "harbor.example.com/dsp/iris-classifier-promote-model"
+                ":feature-x-abcdef1",
+            ],
         ]
     )
     for context, dockerfile, _ in rows:

@@ -38,6 +38,7 @@ BASE_FILES = {
     "profiles.yaml",
     "pyproject.toml",
     "Dockerfile",
+    "serving/inference-service.yaml",
     "src/{pkg}/__init__.py",
     "src/{pkg}/data.py",
     "src/{pkg}/atomic.py",
@@ -57,6 +58,7 @@ BASE_FILES = {
     "tests/test_evaluate.py",
     "tests/test_formats.py",
     "tests/test_pipeline.py",
+    "tests/test_promote_component.py",
     "tests/test_regression.py",
     "tests/test_steps.py",
     "tests/test_train.py",
@@ -68,6 +70,10 @@ BASE_FILES = {
     "workflows/components/lakefs-download-file/component.yaml",
     "workflows/components/lakefs-download-file/requirements.txt",
     "workflows/components/lakefs-download-file/src/download.py",
+    "workflows/components/promote-model/Dockerfile",
+    "workflows/components/promote-model/component.yaml",
+    "workflows/components/promote-model/requirements.txt",
+    "workflows/components/promote-model/src/promote.py",
     "workflows/components/train-ormb-component/Dockerfile",
     "workflows/components/train-ormb-component/README.md",
     "workflows/components/train-ormb-component/component.yaml",
@@ -186,7 +192,7 @@ def test_every_combination_bakes_exactly_and_parses(tmp_path, answers):
     else:
         assert pyproject["project"]["license-files"] == ["LICENSE"]
     assert pyproject["project"]["license"] == expected_license
-    for component in ("lakefs-download-file", "train-ormb-component"):
+    for component in ("lakefs-download-file", "train-ormb-component", "promote-model"):
         dockerfile = project / "workflows/components" / component / "Dockerfile"
         assert f"FROM python:{version}-slim" in dockerfile.read_text()
 
@@ -349,7 +355,7 @@ def test_default_project_follows_the_contract(baked_project):
         image = component["implementation"]["container"]["image"]
         assert service["image"] == image
         assert image == f"harbor.example.com/dsp/iris-classifier-{name}:0.1.0"
-    for name in ("lakefs-download-file", "train-ormb-component"):
+    for name in ("lakefs-download-file", "train-ormb-component", "promote-model"):
         requirements = (
             baked_project / "workflows/components" / name / "requirements.txt"
         )
@@ -738,7 +744,7 @@ def test_compiled_pipeline_gives_the_download_step_lakefs_credentials(
     assert result.returncode == 0, result.stdout + result.stderr
     spec, platform = yaml.safe_load_all(output.read_text())
     executors = platform["platforms"]["kubernetes"]["deploymentSpec"]["executors"]
-    assert set(executors) == {"exec-lakefs-download-file"}
+    assert set(executors) == {"exec-lakefs-download-file", "exec-promote-model"}
     (secret,) = executors["exec-lakefs-download-file"]["secretAsEnv"]
     assert secret["secretName"] == "lakefs-credentials"
     assert secret["optional"] is False
@@ -755,6 +761,7 @@ def test_compiled_pipeline_gives_the_download_step_lakefs_credentials(
     assert endpoint == {"constant": defaults["lakefs_endpoint"]}
     for readme in ("README.md", "workflows/README.md", ".tekton/README.md"):
         commands = SECRET_COMMAND.findall((baked_project / readme).read_text())
-        assert commands == [
+        lakefs = [c for c in commands if c[1] == secret["secretName"]]
+        assert lakefs == [
             ("iris-classifier", secret["secretName"], *sorted(keys))
         ], readme

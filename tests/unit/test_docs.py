@@ -66,6 +66,10 @@ MEANT_FOR = {
             "tests/test_pipeline.py",
         ],
     ),
+    "check-serving": (
+        ["serving/inference-service.yaml", "sub/serving/isvc.yml"],
+        ["serving.yaml", "serving/README.md", "workflows/serving.py"],
+    ),
     "check-tekton": (
         [
             ".tekton/triggers.yaml",
@@ -182,6 +186,7 @@ def test_documented_options_exist():
         "check-pipelines": "precommit_hooks.hooks.check_pipelines",
         "check-tekton": "precommit_hooks.hooks.check_tekton",
         "model-regression": "precommit_hooks.hooks.model_regression",
+        "check-serving": "precommit_hooks.hooks.check_serving",
     }
     for hook_id, module_name in modules.items():
         module = importlib.import_module(module_name)

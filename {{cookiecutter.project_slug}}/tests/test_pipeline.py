@@ -20,7 +20,12 @@ def test_pipeline_compiles_with_download_wired_into_train(tmp_path):
     # kfp-kubernetes adds a second document: the Kubernetes platform spec.
     compiled, platform = yaml.safe_load_all(output.read_text())
     tasks = compiled["root"]["dag"]["tasks"]
-    assert set(tasks) == {"lakefs-download-file", "profile-data", "train-ormb-model"}
+    assert set(tasks) == {
+        "lakefs-download-file",
+        "profile-data",
+        "train-ormb-model",
+        "promote-model",
+    }
     # The generated step profiles the downloaded file, and training waits for it.
     profile_inputs = tasks["profile-data"]["inputs"]["artifacts"]
     assert profile_inputs["data"]["taskOutputArtifact"]["producerTask"] == (
@@ -44,4 +49,38 @@ def test_pipeline_compiles_with_download_wired_into_train(tmp_path):
         "AWS_ACCESS_KEY_ID": "access_key_id",
         "AWS_SECRET_ACCESS_KEY": "secret_access_key",
     }
-    assert set(executors) == {"exec-lakefs-download-file"}
+    assert set(executors) == {"exec-lakefs-download-file", "exec-promote-model"}
+    [registry] = executors["exec-promote-model"]["secretAsEnv"]
+    assert registry["secretName"] == module.REGISTRY_SECRET
+    promote_inputs = tasks["promote-model"]["inputs"]
+    assert promote_inputs["artifacts"]["model"]["taskOutputArtifact"] == {
+        "outputArtifactKey": "model",
+        "producerTask": "train-ormb-model",
+    }
+    assert promote_inputs["parameters"]["sha"] == {"componentInputParameter": "git_sha"}
+    outputs = compiled["components"]["comp-promote-model"]["outputDefinitions"]
+    assert {
+        name: output["artifactType"]["schemaTitle"]
+        for name, output in outputs["artifacts"].items()
+    } == {
+        "gate_report": "system.Markdown",
+        "metrics": "system.Metrics",
+        "confusion_matrix": "system.ClassificationMetrics",
+    }
+
+
+def test_promotion_is_tagged_after_what_ci_compiled(tmp_path, monkeypatch):
+    monkeypatch.setenv("BRANCH", "feature/x")
+    monkeypatch.setenv("REVISION", "0123456789abcdef0123456789abcdef01234567")
+    path = ROOT / "workflows" / "iris_pipeline.py"
+    spec = importlib.util.spec_from_file_location("iris_pipeline_ci", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    output = tmp_path / "pipeline.yaml"
+    compiler.Compiler().compile(module.iris_pipeline, str(output))
+    compiled, _ = yaml.safe_load_all(output.read_text())
+    parameters = compiled["root"]["inputDefinitions"]["parameters"]
+    assert parameters["git_branch"]["defaultValue"] == "feature/x"
+    assert parameters["git_sha"]["defaultValue"] == (
+        "0123456789abcdef0123456789abcdef01234567"
+    )

@@ -1,12 +1,15 @@
-"""The iris training pipeline: download the data from lakeFS, profile it, train.
+"""The iris pipeline: download the data from lakeFS, profile it, train, promote.
 
 Compile it with `make pipeline`, i.e.
 `kfp dsl compile --py workflows/iris_pipeline.py --output build/iris_pipeline.yaml`.
 
 The download step reads lakeFS with the access key pair of the Kubernetes
-secret `LAKEFS_SECRET` in the profile's namespace (see workflows/README.md).
+secret `LAKEFS_SECRET` in the profile's namespace (see workflows/README.md);
+the promote step pushes to the model registry with `REGISTRY_SECRET`'s.
 """
 
+import os
+import subprocess
 from pathlib import Path
 
 from kfp import components, dsl, kubernetes
@@ -32,6 +35,31 @@ train_model = components.load_component_from_file(
 profile_data = components.load_component_from_file(
     str(COMPONENTS / "profile-data" / "component.yaml")
 )
+promote_model = components.load_component_from_file(
+    str(COMPONENTS / "promote-model" / "component.yaml")
+)
+REGISTRY_SECRET = "registry-credentials"
+REGISTRY_SECRET_KEYS = {
+    "username": "DSP_REGISTRY_USERNAME",
+    "password": "DSP_REGISTRY_PASSWORD",
+}
+
+
+def compiled_from(env_name: str, *git_args: str) -> str:
+    """What the pipeline is compiled from: CI's env var, else git, else ""."""
+    if os.environ.get(env_name):
+        return os.environ[env_name]
+    try:
+        done = subprocess.run(["git", *git_args], capture_output=True, text=True)
+    except OSError:  # no git: the run's parameters must name them
+        return ""
+    value = done.stdout.strip() if done.returncode == 0 else ""
+    return "" if value == "HEAD" else value  # a detached HEAD names no branch
+
+
+# The promote step tags the model `<branch>-<sha7>`, the pipeline version's name.
+GIT_BRANCH = compiled_from("BRANCH", "rev-parse", "--abbrev-ref", "HEAD")
+GIT_SHA = compiled_from("REVISION", "rev-parse", "HEAD")
 
 
 @dsl.pipeline(
@@ -43,18 +71,30 @@ def iris_pipeline(
     C: float = 1.0,
     max_iter: int = 200,
     seed: int = 42,
+    git_branch: str = GIT_BRANCH,
+    git_sha: str = GIT_SHA,
 ):
-    """Train the iris classifier on the data at `source`."""
+    """Train the iris classifier on the data at `source`, then promote it."""
     data = download_file(source=source, endpoint_url=LAKEFS_ENDPOINT)
     kubernetes.use_secret_as_env(
         data, secret_name=LAKEFS_SECRET, secret_key_to_env=LAKEFS_SECRET_KEYS
     )
     # A data commit with too few rows fails here, before training.
     profile = profile_data(data=data.outputs["file"])
-    train_model(
+    trained = train_model(
         data=data.outputs["file"],
         data_record=data.outputs["record"],
         c=C,
         max_iter=max_iter,
         seed=seed,
     ).after(profile)
+    promoted = promote_model(
+        model=trained.outputs["model"],
+        data_record=data.outputs["record"],
+        branch=git_branch,
+        sha=git_sha,
+        run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
+    )
+    kubernetes.use_secret_as_env(
+        promoted, secret_name=REGISTRY_SECRET, secret_key_to_env=REGISTRY_SECRET_KEYS
+    )

@@ -347,6 +347,8 @@ def test_baked_project_pipeline_compiles(baked_project):
         "C": "NUMBER_DOUBLE",
         "max_iter": "NUMBER_INTEGER",
         "seed": "NUMBER_INTEGER",
+        "git_branch": "STRING",
+        "git_sha": "STRING",
     }
     assert os.listdir(files[0].parent).count("__pycache__") == 0
 
