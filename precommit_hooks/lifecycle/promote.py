@@ -32,7 +32,7 @@ from typing import Any
 
 from precommit_hooks.core.files import write_atomic
 from precommit_hooks.core.findings import Refusal, print_text
-from precommit_hooks.kfp.images import _TAG as OCI_TAG  # Docker's tag grammar
+from precommit_hooks.core.images import is_tag
 from precommit_hooks.kfp.versions import branch_name, version_name
 from precommit_hooks.lifecycle import gate, registry
 from precommit_hooks.lifecycle.cases import (
@@ -254,7 +254,7 @@ def promote(args: argparse.Namespace) -> Promotion:
             f"{args.repository!r}: name the repository without a tag (host/repo); "
             "promotion picks the tags"
         )
-    if not OCI_TAG.fullmatch(args.tag):
+    if not is_tag(args.tag):
         raise Refusal(
             f"--tag {args.tag!r} is not an OCI tag (letters, digits, '_', '.', '-'; "
             "at most 128); the default is current"
