@@ -35,13 +35,13 @@ from precommit_hooks.core.findings import (
     print_text,
     refuse_special_file,
 )
-from precommit_hooks.lifecycle.registry import (
+from precommit_hooks.lifecycle.oci import (
     LOOPBACK,
     OCI_MANIFEST_MEDIA_TYPE,
-    ORMB_CONFIG_MEDIA_TYPE,
     sha256_digest,
     split_reference,
 )
+from precommit_hooks.lifecycle.ormb_format import ORMB_CONFIG_MEDIA_TYPE
 
 MANIFEST_TYPES = (
     OCI_MANIFEST_MEDIA_TYPE,

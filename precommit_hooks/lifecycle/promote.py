@@ -35,10 +35,10 @@ from precommit_hooks.core.findings import Refusal, print_text
 from precommit_hooks.core.images import is_tag
 from precommit_hooks.kfp.versions import branch_name, version_name
 from precommit_hooks.lifecycle import gate, registry
-from precommit_hooks.lifecycle.cases import (
+from precommit_hooks.lifecycle.cases import read_cases
+from precommit_hooks.lifecycle.cases_report import (
     RegressionReport,
     build_report,
-    read_cases,
     read_results,
     render_report_markdown,
 )
