@@ -5,7 +5,11 @@ import stat
 
 import pytest
 
-from {{ cookiecutter.package_name }} import atomic, evaluate, ormb_format
+from {{ cookiecutter.package_name }} import (
+    atomic,
+    evaluate,
+    ormb_format,
+)
 
 
 def test_artifacts_get_the_mode_open_would_give(trained, tmp_path):

@@ -102,7 +102,7 @@ def local_command(args: argparse.Namespace) -> int:
     """Plan (nothing written on a refusal), stage, run the steps, show outputs."""
     started = time.monotonic()
     python = args.python or default_python()
-    plan = make_plan(args.pipeline, args.arg, args.set, args.compose)
+    plan = make_plan(args.pipeline, args.arg, args.set, args.compose, args.skip)
     run_dir, images = prepare_run(plan, args.runs_dir, python)
     for note in notes_for(plan, images, python):
         print(f"note: {note}", file=sys.stderr, flush=True)
@@ -133,6 +133,14 @@ def configure_local(actions: Any) -> None:
         default=[],
         metavar="TASK.INPUT=VALUE",
         help="replace a step's constant input, e.g. the lakeFS endpoint",
+    )
+    sub.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        metavar="TASK",
+        help="leave out a step and the steps after it (repeatable), e.g. "
+        "promote-model where no registry is reachable",
     )
     sub.add_argument("--compose", help="the compose file building the images")
     sub.add_argument("--python", help="interpreter of the steps (.venv/bin/python)")

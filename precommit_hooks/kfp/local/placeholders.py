@@ -37,6 +37,37 @@ class Bindings:
     output_paths: dict[str, str] = field(default_factory=dict)
     parameter_files: dict[str, str] = field(default_factory=dict)
     job: dict[str, str] = field(default_factory=dict)
+    output_file: str = ""  # the executor output the step may write ({{$}})
+
+
+def executor_input(bindings: Bindings) -> str:
+    """``{{$}}``: the executor input JSON the launcher hands a step.
+
+    Locally an artifact's URI is its path; ``outputFile`` is where the step
+    may write its executor output (metadata of Metrics and the like).
+    """
+
+    def artifacts(paths: dict[str, str]) -> dict[str, Any]:
+        return {
+            name: {"artifacts": [{"name": name, "uri": path, "metadata": {}}]}
+            for name, path in paths.items()
+        }
+
+    value = {
+        "inputs": {
+            "parameterValues": bindings.parameters,
+            "artifacts": artifacts(bindings.input_paths),
+        },
+        "outputs": {
+            "parameters": {
+                name: {"outputFile": path}
+                for name, path in bindings.parameter_files.items()
+            },
+            "artifacts": artifacts(bindings.output_paths),
+            "outputFile": bindings.output_file,
+        },
+    }
+    return json.dumps(value, sort_keys=True)
 
 
 def as_text(value: Any) -> str:
@@ -55,6 +86,8 @@ def as_text(value: Any) -> str:
 
 def _one(match: str, bindings: Bindings) -> str:
     """The text of one placeholder, or a refusal naming it."""
+    if match == "{{$}}":
+        return executor_input(bindings)
     io = IO.match(match)
     if io:
         direction, kind, name, attribute = io.groups()

@@ -162,16 +162,35 @@ def read_dockerfile(build: compose.Build) -> ImageLayout:
     return read_layout(path, text, build.args)
 
 
+def without_skipped(
+    pipeline: str, tasks: list[TaskSpec], skip: list[str]
+) -> list[TaskSpec]:
+    """``tasks`` less the skipped ones and every step that waits for them."""
+    names = [t.name for t in tasks]
+    for name in skip:
+        if name not in names:
+            raise Refusal(
+                f"--skip {name}: {pipeline} has no step {name!r}"
+                f"{did_you_mean(name, names)}"
+            )
+    dropped = set(skip)
+    for task in tasks:  # in order: a step's producers come before it
+        if task.depends & dropped:
+            dropped.add(task.name)
+    return [t for t in tasks if t.name not in dropped]
+
+
 def make_plan(
     pipeline: str,
     params: list[str],
     sets: list[str] = (),
     compose_path: str | None = None,
+    skip: list[str] = (),
 ) -> Plan:
     """Compile, read and check everything; nothing is written."""
     arguments_given = split_pairs(params, "--arg")
     compiled, documents = compile_ir(pipeline)
-    tasks = read_tasks(pipeline, documents)
+    tasks = without_skipped(pipeline, read_tasks(pipeline, documents), list(skip))
     if not tasks:
         raise Refusal(f"{pipeline} has no steps to run")
     arguments = typed_arguments(pipeline, documents, arguments_given)

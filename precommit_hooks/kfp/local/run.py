@@ -119,6 +119,7 @@ def bindings(
     folder = os.path.join(run_dir, task.name)
     bound.output_paths = {n: os.path.join(folder, n) for n in task.output_artifacts}
     bound.parameter_files = {n: os.path.join(folder, n) for n in task.output_parameters}
+    bound.output_file = os.path.join(folder, "executor_output.json")
     run_id = os.path.basename(run_dir)
     bound.job = {
         "pipeline_job_name": run_id,

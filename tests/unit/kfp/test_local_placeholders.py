@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from precommit_hooks.core.findings import Refusal
@@ -79,6 +81,18 @@ def test_if_present_and_concat_structures():
         "--default",
         "name=iris",
     ]
+
+
+def test_executor_input_names_paths_values_and_the_output_file():
+    bound = bindings()
+    bound.output_file = "/run/train/executor_output.json"
+    (word,) = command_line(["{{$}}"], bound)
+    executor = json.loads(word)
+    assert executor["outputs"]["outputFile"] == "/run/train/executor_output.json"
+    for name, path in bound.output_paths.items():
+        (artifact,) = executor["outputs"]["artifacts"][name]["artifacts"]
+        assert artifact["uri"] == path
+    assert executor["inputs"]["parameterValues"] == bound.parameters
 
 
 @pytest.mark.parametrize(

@@ -214,6 +214,11 @@ def test_a_failing_step_stops_the_run_with_its_name_and_last_lines(project, caps
         ),
         (["--set", "make.mood=x"], "step 'make' has no parameter 'mood'"),
         (["--compose", "nope.yaml"], "--compose nope.yaml: no such file"),
+        (
+            ["--skip", "shuot"],
+            "--skip shuot: workflows/tiny_pipeline.py has no step 'shuot' "
+            "(did you mean 'shout'?)",
+        ),
         (["--python", "/no/python3"], "--python /no/python3: no such interpreter"),
     ],
 )
@@ -222,6 +227,17 @@ def test_bad_input_is_one_line_and_writes_nothing(project, capsys, extra, expect
     err = capsys.readouterr().err
     assert expected in err and err.count("\n") == 1, err
     assert not (project / ".pipeline-local").exists()
+
+
+def test_skip_leaves_out_the_step_and_the_steps_after_it(project, capsys):
+    assert dsp_local("--skip", "shout") == 0
+    run = project / ".pipeline-local" / "latest"
+    assert (run / "make" / "text").is_file()
+    assert not (run / "shout").exists()
+    assert "1 steps" in capsys.readouterr().out
+    # make feeds shout: skipping make leaves nothing to run
+    assert dsp_local("--skip", "make") == 1
+    assert "has no steps to run" in capsys.readouterr().err
 
 
 def test_set_replaces_a_constant_input(project, capsys):
