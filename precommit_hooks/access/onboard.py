@@ -21,9 +21,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-import yaml
-
 from precommit_hooks.core.files import write_atomic
+from precommit_hooks.core.yamlbuild import dump_documents
 from precommit_hooks.core.findings import ERROR, Refusal, print_json, print_text
 from precommit_hooks.access.profiles import load_profiles
 from precommit_hooks.core.yamlio import YamlError, load, type_name
@@ -228,22 +227,9 @@ def render(
     return resources
 
 
-class _Dumper(yaml.SafeDumper):
-    """Writes every value out: no ``&anchor``/``*alias`` for repeated objects."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
 def dump(resources: Iterable[dict[str, Any]]) -> str:
     """Multi-document YAML, every document opened by ``---``; same input, same bytes."""
-    return "".join(
-        "---\n"
-        + yaml.dump(
-            r, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=4096
-        )
-        for r in resources
-    )
+    return dump_documents(resources)
 
 
 def file_name(resource: dict[str, Any]) -> str:
