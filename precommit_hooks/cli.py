@@ -27,7 +27,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "access.chatops",
         "parse a /run-pipeline PR comment read on stdin",
     ),
-    "authorize": ("access.chatops", "check a webhook event may start a pipeline run"),
+    "authorize": (
+        "access.authorize",
+        "check a webhook event may start a pipeline run",
+    ),
     "bump-image-tag": ("kfp.images", "point component.yaml images at a new tag"),
     "pipeline": ("kfp.client", "upload, prune or run pipelines on KFP"),
     "gate": ("lifecycle.gate", "promotion gate: candidate metrics against a baseline"),
