@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from precommit_hooks.core.findings import Refusal
+from precommit_hooks.core.text import is_number
 
 # KFP's IR parameter types, as a user calls them.
 USER_TYPES = {
@@ -51,9 +52,8 @@ def user_type_of(kind: type) -> str:
 
 
 def _number(value: Any, what: str) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if math.isfinite(value):
-            return float(value)
+    if is_number(value):
+        return float(value)
     if isinstance(value, str) and len(value) <= 40:
         try:
             number = float(value)

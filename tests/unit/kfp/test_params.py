@@ -36,6 +36,7 @@ def test_values_are_typed_as_declared(input_type, value, typed):
         ("NUMBER_INTEGER", True, "(integer)"),
         ("NUMBER_DOUBLE", float("nan"), "(float) must be a finite number"),
         ("NUMBER_DOUBLE", "1e999", "(float) must be a finite number"),
+        ("NUMBER_DOUBLE", 10**400, "(float) must be a finite number"),
         ("BOOLEAN", "yes", "(boolean) must be true or false"),
         ("STRUCT", "[1]", "(dict) must be a JSON object"),
         ("LIST", "[" * 5000, "(list) must be a JSON list"),
