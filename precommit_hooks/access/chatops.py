@@ -23,6 +23,7 @@ from precommit_hooks.access.comments import (
 )
 from precommit_hooks.core.findings import Refusal, print_json
 from precommit_hooks.kfp.params import check_params
+from precommit_hooks.kfp.params import compiled_input_specs as pipeline_input_specs_of
 
 
 def resolve_pipeline(repo: str, pipeline: str) -> str:
@@ -43,22 +44,6 @@ def resolve_pipeline(repo: str, pipeline: str) -> str:
             "check the file name"
         )
     return real
-
-
-def pipeline_input_specs_of(
-    path: str, output: str | None = None
-) -> dict[str, dict[str, Any]]:
-    """Compile the pipeline (in a subprocess) and read its inputs' specs.
-
-    ``output`` also keeps the compiled pipeline YAML there (written atomically).
-    """
-    from precommit_hooks.kfp import compile as pipelines
-
-    compiled, found = pipelines.compile_pipeline(path, output=output)
-    if compiled is None:
-        reason = found[0].text() if found else "it does not compile"
-        raise Refusal(f"the pipeline does not compile: {reason}")
-    return pipelines.pipeline_input_specs(compiled)
 
 
 def check_against_repo(
@@ -129,4 +114,10 @@ def configure_parse_comment(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(func=_parse_comment_command)
 
 
-__all__ = ["RunRequest", "check_against_repo", "check_params", "parse_comment"]
+__all__ = [
+    "RunRequest",
+    "check_against_repo",
+    "check_params",
+    "parse_comment",
+    "pipeline_input_specs_of",
+]

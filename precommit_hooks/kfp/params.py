@@ -1,9 +1,12 @@
 """Pipeline parameters typed as the pipeline declares them.
 
-One definition shared by ``dsp parse-comment`` (values typed in a pull-request
-comment) and ``dsp pipeline run`` (values from a file): a value is accepted
-when it is, or reads as, the input's type in KFP's IR (``NUMBER_INTEGER``,
-...), and messages name the type in the user's terms (``integer``).
+The one door between ChatOps and kfp: :func:`compiled_input_specs` reads a
+pipeline's declared inputs (compiling it in a subprocess) and
+:func:`check_params` types values against them, for ``dsp parse-comment``
+(values typed in a pull-request comment) and ``dsp pipeline run`` (values
+from a file).  A value is accepted when it is, or reads as, the input's type
+in KFP's IR (``NUMBER_INTEGER``, ...), and messages name the type in the
+user's terms (``integer``).
 """
 
 from __future__ import annotations
@@ -122,3 +125,19 @@ def check_params(
             "(no default); add it as name=value"
         )
     return typed
+
+
+def compiled_input_specs(
+    path: str, output: str | None = None
+) -> dict[str, dict[str, Any]]:
+    """Compile the pipeline (in a subprocess) and read its inputs' specs.
+
+    ``output`` also keeps the compiled pipeline YAML there (written atomically).
+    """
+    from precommit_hooks.kfp import compile as pipelines  # kfp only when asked
+
+    compiled, found = pipelines.compile_pipeline(path, output=output)
+    if compiled is None:
+        reason = found[0].text() if found else "it does not compile"
+        raise Refusal(f"the pipeline does not compile: {reason}")
+    return pipelines.pipeline_input_specs(compiled)

@@ -52,17 +52,13 @@ def test_refusals_speak_the_users_terms(input_type, value, words):
 
 
 def test_access_and_kfp_meet_only_in_params():
-    # kfp/ never imports access/, and access/ reaches kfp/ only for params
-    # (and the compiler, imported lazily by parse-comment --repo).
+    # kfp/ never imports access/, and access/ reaches kfp/ only through params.
     for part, other in (("kfp", "access"), ("access", "kfp")):
         for module in (REPO_ROOT / "precommit_hooks" / part).glob("*.py"):
             for name in _imports(module):
                 if name.startswith(f"precommit_hooks.{other}"):
                     assert part == "access", (module, name)
-                    assert name in (
-                        "precommit_hooks.kfp.params",
-                        "precommit_hooks.kfp.compile",
-                    ), (module, name)
+                    assert name == "precommit_hooks.kfp.params", (module, name)
 
 
 def _imports(path: Path) -> set[str]:
