@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 from precommit_hooks.core import yamlio
 from precommit_hooks.core.findings import ERROR, WARNING, Finding, finding
-from precommit_hooks.core.lookalikes import check_lookalikes, identity_key
+from precommit_hooks.core.lookalikes import check_lookalikes
 from precommit_hooks.core.text import DNS_1123_MAX, closest, did_you_mean, is_dns_label
 
 # GitHub logins: alphanumerics and single hyphens, no hyphen at either end, <= 39.
@@ -265,4 +265,4 @@ def _duplicate_message(first: Any, member: Any) -> tuple[str, str]:
     )
 
 
-__all__ = ["Checker", "duplicate_findings", "describe_non_string", "identity_key"]
+__all__ = ["Checker", "duplicate_findings", "describe_non_string", "email_problem"]

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from precommit_hooks.access import onboard
+from precommit_hooks.access import onboard, profile_checks
 from precommit_hooks.core import yamlbuild
 from tests.bench.bench_access import profiles_text, unknown_keys_text
 from tests.support.template import bake
@@ -133,3 +133,31 @@ def test_event_emitter_matches_pyyaml_on_awkward_scalars(data):
 def test_other_data_goes_through_the_representer():
     data = [{"ratio": 0.5, "when": __import__("datetime").date(2026, 1, 2)}]
     assert yamlbuild.dump_documents(data) == "---\nratio: 0.5\nwhen: 2026-01-02\n"
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "a@example.com",
+        "first.last+tag@sub.example.org",
+        "a..b@example.com",
+        ".a@example.com",
+        "a@-bad.com",
+        "a@b",
+        "a@example..com",
+        "a@exa_mple.com",
+        "x" * 65 + "@example.com",
+        "a@" + "d" * 64 + ".com",
+        '"quoted"@example.com',
+        "josé@example.com",
+    ],
+)
+def test_the_per_domain_fast_path_agrees_with_email_validator(address):
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(address, check_deliverability=False)
+        valid = True
+    except EmailNotValidError:
+        valid = False
+    assert (profile_checks.email_problem(address) == "") == valid
