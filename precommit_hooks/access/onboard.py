@@ -15,77 +15,37 @@ the Tekton onboarding pipeline runs them and ``kubectl``.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import re
-from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
-import yaml
-
+from precommit_hooks.access.manifests import (
+    DEFAULT_PRINCIPALS,
+    MAX_NAME,
+    USERID_HEADER,
+    ADMIN_ROLE,
+    EDIT_ROLE,
+    Member,
+    Team,
+    dump,
+    file_name,
+    render,
+    selector,
+)
+from precommit_hooks.access.profiles import load_profiles
+from precommit_hooks.access.prune import (
+    PRUNE_ALLOWLIST,
+    is_ours,
+    live_resources,
+    owner_change,
+    prune_plan,
+)
 from precommit_hooks.core.files import write_atomic
 from precommit_hooks.core.findings import ERROR, Refusal, print_json, print_text
-from precommit_hooks.access.profiles import load_profiles
-from precommit_hooks.core.yamlio import YamlError, load, type_name
+from precommit_hooks.core.text import is_dns_label
+from precommit_hooks.core.yamlio import YamlError, load
 
-MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
-MANAGED_BY = "dsp-onboard"
-PROFILE_LABEL = "dsp-onboard/profile"
-
-PROFILE_API = "kubeflow.org/v1"
-RBAC_API = "rbac.authorization.k8s.io/v1"
-ISTIO_API = "security.istio.io/v1beta1"
-
-# KFAM's role annotation -> the ClusterRole bound: admins after the owner, contributors
-ADMIN_ROLE = "admin"
-EDIT_ROLE = "edit"
-CLUSTER_ROLES = {ADMIN_ROLE: "kubeflow-admin", EDIT_ROLE: "kubeflow-edit"}
-
-USERID_HEADER = "kubeflow-userid"
-# The callers Kubeflow documents for a contributor's AuthorizationPolicy:
-# the Istio ingress gateway (notebooks, dashboard) and the KFP UI.
-DEFAULT_PRINCIPALS = (
-    "cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account",
-    "cluster.local/ns/kubeflow/sa/ml-pipeline-ui",
-)
-
-# What the prune may delete: member access only.  A Profile is never pruned,
-# since deleting it deletes its namespace and everything in it.
-PRUNABLE = (
-    ("rbac.authorization.k8s.io", "RoleBinding"),
-    ("security.istio.io", "AuthorizationPolicy"),
-)
-PRUNE_ALLOWLIST = (f"{RBAC_API}/RoleBinding", f"{ISTIO_API}/AuthorizationPolicy")
-
-MAX_NAME = 63  # a DNS-1123 label: valid for every kind we render, and as a label value
-_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
-_UNSAFE = re.compile(r"[^a-z0-9]+")
-# An email whose KFAM name can be read back unambiguously: one '@', no '.' or '-'
-# before it, only lowercase letters, digits and dots after it.
-_PLAIN_EMAIL = re.compile(r"[a-z0-9]+@[a-z0-9]+(\.[a-z0-9]+)+")
-_HASH_CHARS = 8
 _HEADER = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
-LIVE_MAX_BYTES = 16 << 20
-
-
-@dataclass(frozen=True)
-class Member:
-    """One person with access: the email as written and their KFAM role."""
-
-    email: str
-    role: str
-
-
-@dataclass(frozen=True)
-class Team:
-    """What onboarding needs from profiles.yaml: the profile, its owner, the rest."""
-
-    name: str
-    owner: str
-    members: tuple[Member, ...]
-
-
-# --- profiles.yaml -------------------------------------------------------
 
 
 def load_team(path: str) -> Team:
@@ -106,149 +66,6 @@ def load_team(path: str) -> Team:
     members = [Member(m.email, ADMIN_ROLE) for m in profiles.admins[1:]]
     members += [Member(m.email, EDIT_ROLE) for m in profiles.contributors]
     return Team(name=profiles.name, owner=profiles.owner.email, members=tuple(members))
-
-
-# --- rendering -----------------------------------------------------------
-
-
-def resource_name(email: str, role: str) -> str:
-    """KFAM's ``user-<safe-email>-clusterrole-<role>``, made unique and a DNS label.
-
-    ``<safe-email>`` is the email lowercased with every run of other characters
-    replaced by ``-``, as Kubeflow documents.  That loses information (case,
-    ``+``, ``.`` against ``-`` and where the ``@`` was), so unless the email is
-    plain (``[a-z0-9]+@`` and a lowercase dotted domain, which reads back
-    unambiguously) an 8-hex-digit hash of the lowercased email is added, and
-    the safe part is shortened to keep the name within 63 characters.
-    """
-    suffix = f"-clusterrole-{role}"
-    safe = _UNSAFE.sub("-", email.lower()).strip("-")
-    name = f"user-{safe}{suffix}"
-    if _PLAIN_EMAIL.fullmatch(email) and len(name) <= MAX_NAME:
-        return name
-    digest = hashlib.sha256(email.lower().encode("utf-8")).hexdigest()[:_HASH_CHARS]
-    room = MAX_NAME - len("user-") - len(suffix) - len(digest) - 1
-    head = safe[:room].rstrip("-")
-    return f"user-{head}-{digest}{suffix}" if head else f"user-{digest}{suffix}"
-
-
-def labels(profile: str) -> dict[str, str]:
-    """The labels that mark a resource as ``dsp onboard``'s for ``profile``."""
-    return {MANAGED_BY_LABEL: MANAGED_BY, PROFILE_LABEL: profile}
-
-
-def selector(profile: str) -> str:
-    """The ``kubectl -l`` selector for our resources of ``profile``."""
-    return ",".join(f"{k}={v}" for k, v in labels(profile).items())
-
-
-def render(
-    team: Team,
-    namespace: str | None = None,
-    *,
-    userid_header: str = USERID_HEADER,
-    userid_prefix: str = "",
-    principals: Sequence[str] = DEFAULT_PRINCIPALS,
-) -> list[dict[str, Any]]:
-    """The Profile, then each member's RoleBinding and AuthorizationPolicy.
-
-    Members come out sorted by role, then email (case-insensitive), so their
-    order in profiles.yaml never changes the output.  ``namespace`` overrides
-    the profile name (Kubeflow names the namespace after the profile).
-    """
-    profile = namespace or team.name
-    marks = labels(profile)
-    resources: list[dict[str, Any]] = [
-        {
-            "apiVersion": PROFILE_API,
-            "kind": "Profile",
-            "metadata": {"name": profile, "labels": dict(marks)},
-            "spec": {"owner": {"kind": "User", "name": team.owner}},
-        }
-    ]
-    members = sorted(team.members, key=lambda m: (m.role, m.email.casefold(), m.email))
-    names: dict[str, str] = {}
-    for member in members:
-        name = resource_name(member.email, member.role)
-        if name in names:  # cannot happen for distinct emails short of a hash collision
-            raise Refusal(
-                f"{member.email!r} and {names[name]!r} map to the same resource "
-                f"name {name!r}; report this"
-            )
-        names[name] = member.email
-        metadata = {
-            "name": name,
-            "namespace": profile,
-            "labels": dict(marks),
-            "annotations": {"role": member.role, "user": member.email},
-        }
-        resources.append(
-            {
-                "apiVersion": RBAC_API,
-                "kind": "RoleBinding",
-                "metadata": metadata,
-                "roleRef": {
-                    "apiGroup": "rbac.authorization.k8s.io",
-                    "kind": "ClusterRole",
-                    "name": CLUSTER_ROLES[member.role],
-                },
-                "subjects": [
-                    {
-                        "apiGroup": "rbac.authorization.k8s.io",
-                        "kind": "User",
-                        "name": member.email,
-                    }
-                ],
-            }
-        )
-        resources.append(
-            {
-                "apiVersion": ISTIO_API,
-                "kind": "AuthorizationPolicy",
-                "metadata": {
-                    **metadata,
-                    "labels": dict(marks),
-                    "annotations": dict(metadata["annotations"]),
-                },
-                "spec": {
-                    "rules": [
-                        {
-                            "from": [{"source": {"principals": list(principals)}}],
-                            "when": [
-                                {
-                                    "key": f"request.headers[{userid_header}]",
-                                    "values": [userid_prefix + member.email],
-                                }
-                            ],
-                        }
-                    ]
-                },
-            }
-        )
-    return resources
-
-
-class _Dumper(yaml.SafeDumper):
-    """Writes every value out: no ``&anchor``/``*alias`` for repeated objects."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-def dump(resources: Iterable[dict[str, Any]]) -> str:
-    """Multi-document YAML, every document opened by ``---``; same input, same bytes."""
-    return "".join(
-        "---\n"
-        + yaml.dump(
-            r, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=4096
-        )
-        for r in resources
-    )
-
-
-def file_name(resource: dict[str, Any]) -> str:
-    """``<kind>-<name>.yaml``: one file per resource in ``--output``."""
-    return f"{resource['kind'].lower()}-{resource['metadata']['name']}.yaml"
 
 
 def _file_is_ours(path: str, profile: str) -> bool:
@@ -307,110 +124,6 @@ def write_manifests(
             os.unlink(path)
             removed.append(name)
     return {"written": written, "removed": removed}
-
-
-# --- pruning -------------------------------------------------------------
-
-
-def identity(resource: dict[str, Any]) -> tuple[str, str, str, str]:
-    """(API group, kind, namespace, name): the version is left out, since the
-    cluster may serve a resource at another version than we rendered it."""
-    group = str(resource.get("apiVersion", "")).rpartition("/")[0]
-    meta = resource.get("metadata")
-    meta = meta if isinstance(meta, dict) else {}
-    return (
-        group,
-        str(resource.get("kind", "")),
-        str(meta.get("namespace") or ""),
-        str(meta.get("name", "")),
-    )
-
-
-def live_resources(path: str) -> list[dict[str, Any]]:
-    """The resources in ``kubectl get -o yaml`` output (a ``List``) or documents."""
-    try:
-        loaded = load(path, max_bytes=LIVE_MAX_BYTES)
-    except YamlError as exc:
-        raise Refusal(exc.finding.text()) from None
-    found: list[dict[str, Any]] = []
-    for doc in loaded.documents:
-        if doc is None:
-            continue
-        if not isinstance(doc, dict):
-            raise Refusal(
-                f"{path}: expected Kubernetes resources, found {type_name(doc)}; "
-                "pass the output of 'kubectl get ... -o yaml'"
-            )
-        items = doc.get("items") if str(doc.get("kind", "")).endswith("List") else [doc]
-        for item in items if isinstance(items, list) else []:
-            if isinstance(item, dict) and "kind" in item:
-                found.append(item)
-    return found
-
-
-def is_ours(resource: dict[str, Any], profile: str) -> bool:
-    """True when ``resource`` carries both of our labels for ``profile``."""
-    meta = resource.get("metadata")
-    marks = meta.get("labels") if isinstance(meta, dict) else None
-    return isinstance(marks, dict) and all(
-        marks.get(k) == v for k, v in labels(profile).items()
-    )
-
-
-def prune_plan(
-    live: Iterable[dict[str, Any]], rendered: Sequence[dict[str, Any]], profile: str
-) -> list[dict[str, str]]:
-    """The live resources to delete: ours, prunable, and no longer rendered.
-
-    A resource without our labels for ``profile`` (created by hand, by KFAM
-    from the dashboard, by another profile's onboarding) is never listed, nor
-    is a Profile, nor anything outside the profile's namespace.
-    """
-    keep = {identity(r) for r in rendered}
-    plan = {}
-    for resource in live:
-        group, kind, namespace, name = key = identity(resource)
-        if (
-            (group, kind) not in PRUNABLE
-            or namespace != profile
-            or not is_ours(resource, profile)
-        ):
-            continue
-        if key not in keep:
-            plan[key] = {
-                "apiVersion": str(resource.get("apiVersion")),
-                "kind": kind,
-                "namespace": namespace,
-                "name": name,
-                "ref": f"{kind.lower()}.{group}/{name}",
-            }
-    return [plan[k] for k in sorted(plan)]
-
-
-def owner_change(
-    live: Iterable[dict[str, Any]], rendered: Sequence[dict[str, Any]]
-) -> tuple[str, str] | None:
-    """``(live owner, rendered owner)`` when applying would change the Profile's owner.
-
-    Kubeflow's profile controller keeps a namespace only for the owner named in
-    its ``owner`` annotation: a Profile whose owner changed fails to reconcile
-    and the old owner keeps their admin access, so the change needs a cluster
-    admin, not a silent apply.
-    """
-    profile = rendered[0]
-    wanted = identity(profile)
-    for resource in live:
-        if identity(resource) != wanted:
-            continue
-        spec = resource.get("spec")
-        owner = spec.get("owner") if isinstance(spec, dict) else None
-        name = owner.get("name") if isinstance(owner, dict) else None
-        if isinstance(name, str) and name != profile["spec"]["owner"]["name"]:
-            return name, profile["spec"]["owner"]["name"]
-    return None
-
-
-# --- the command ---------------------------------------------------------
 
 
 def configure_onboard(parser: argparse.ArgumentParser) -> None:
@@ -472,7 +185,7 @@ def configure_onboard(parser: argparse.ArgumentParser) -> None:
 def run_onboard(args: argparse.Namespace) -> int:
     """Render the manifests (stdout or ``--output``) or print the prune plan."""
     if args.namespace is not None and (
-        len(args.namespace) > MAX_NAME or not _DNS_LABEL.fullmatch(args.namespace)
+        len(args.namespace) > MAX_NAME or not is_dns_label(args.namespace)
     ):
         raise Refusal(
             f"--namespace {args.namespace!r} is not a DNS-1123 label; "

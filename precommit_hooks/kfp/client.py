@@ -27,6 +27,7 @@ from precommit_hooks.core.findings import (
     print_json,
     refuse_special_file,
 )
+from precommit_hooks.kfp.params import check_params
 
 PAGE_SIZE = 100
 MAX_PAGES = 200  # 20,000 versions: far beyond any real pipeline
@@ -94,8 +95,6 @@ def run_arguments(
     params: dict[str, Any], specs: dict[str, dict[str, Any]], package: str
 ) -> dict[str, Any]:
     """The run's arguments typed as the pipeline declares them."""
-    from precommit_hooks.access.chatops import check_params
-
     return check_params(params, specs, package)
 
 

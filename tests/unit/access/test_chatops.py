@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from precommit_hooks.access import authorize as authorize_module
 from precommit_hooks.access import chatops
 
 from precommit_hooks import cli
@@ -375,18 +376,21 @@ def test_oversized_stdin_is_not_read_whole(
     ("comment", "reason"),
     [
         ("/run-pipeline example_pipeline.py foo=1", "unknown parameter 'foo'"),
-        ("/run-pipeline example_pipeline.py x=abc", "whole number"),
+        ("/run-pipeline example_pipeline.py x=abc", "(integer) must be an integer"),
         ("/run-pipeline example_pipeline.py x=1.5", "whole number"),
         ('/run-pipeline example_pipeline.py params={"name":"x","value":true}', "whole"),
         ("/run-pipeline missing_pipeline.py", "does not exist"),
         ("/run-pipeline escape_pipeline.py", "outside workflows/"),
         ("/run-pipeline nested/broken_pipeline.py", "does not compile"),
         ("/run-pipeline typed_pipeline.py", "needs a value for 'count'"),
-        ("/run-pipeline typed_pipeline.py count=1 rate=fast", "finite number"),
+        (
+            "/run-pipeline typed_pipeline.py count=1 rate=fast",
+            "(float) must be a finite",
+        ),
         ("/run-pipeline typed_pipeline.py count=1 rate=inf", "finite number"),
         ("/run-pipeline typed_pipeline.py count=1 flag=yes", "true or false"),
         ("/run-pipeline typed_pipeline.py count=1 items={}", "JSON list"),
-        ('/run-pipeline typed_pipeline.py count=1 config="[1]"', "JSON dict"),
+        ('/run-pipeline typed_pipeline.py count=1 config="[1]"', "JSON object"),
         (
             '/run-pipeline typed_pipeline.py count=1 params={"name":"text","value":5}',
             "must be a string",
@@ -623,6 +627,33 @@ def test_refused_events(
         change(event)
     code, out, err = authorize(capsys, monkeypatch, tmp_path, event, profiles)
     refused(code, out, err, reason)
+
+
+@pytest.mark.parametrize(
+    ("number", "shown"),
+    [
+        ("12", '"12"'),
+        (1.5, "1.5"),
+        (0, "0"),
+        (-3, "-3"),
+        (True, "true"),
+        (None, "null"),
+    ],
+)
+def test_pr_number_must_be_a_positive_integer(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    webhooks: Path,
+    profiles: Path,
+    number: Any,
+    shown: str,
+) -> None:
+    event = on_pull_request(load(webhooks, "issue_comment/created.payload.json"))
+    event["issue"]["number"] = number
+    code, out, err = authorize(capsys, monkeypatch, tmp_path, event, profiles)
+    refused(code, out, err, f"issue.number {shown} is not a pull request number")
+    assert "must be a positive integer" in err
 
 
 def test_commenter_not_in_profiles_is_refused(
@@ -883,8 +914,8 @@ def test_verify_signature_compares_in_constant_time(
         calls.append((a, b))
         return real(a, b)
 
-    monkeypatch.setattr(chatops.hmac, "compare_digest", spy)
-    chatops.verify_signature(b"body", sign(b"body", "k"), b"k")
+    monkeypatch.setattr(authorize_module.hmac, "compare_digest", spy)
+    authorize_module.verify_signature(b"body", sign(b"body", "k"), b"k")
     assert len(calls) == 1
 
 

@@ -18,7 +18,7 @@ import yaml
 
 from precommit_hooks import cli
 
-from precommit_hooks.access import onboard
+from precommit_hooks.access import manifests, onboard
 from tests.support.paths import FIXTURES
 
 FIXTURES = FIXTURES / "onboard"
@@ -247,7 +247,7 @@ HARD_EMAILS = [
 
 @pytest.mark.parametrize("role", ["edit", "admin"])
 def test_hard_emails_give_valid_distinct_names(role):
-    names = [onboard.resource_name(email, role) for email in HARD_EMAILS]
+    names = [manifests.resource_name(email, role) for email in HARD_EMAILS]
     for email, name in zip(HARD_EMAILS, names):
         assert len(name) <= 63, (email, name)
         assert DNS_LABEL.match(name), (email, name)
@@ -258,12 +258,12 @@ def test_hard_emails_give_valid_distinct_names(role):
 def test_names_are_stable_and_ignore_case():
     """A name depends on the email alone (not on who else is listed), so adding
     someone never renames anyone else's bindings."""
-    first = onboard.resource_name("Jane.Doe@Example.com", "edit")
-    assert first == onboard.resource_name("jane.doe@example.com", "edit")
+    first = manifests.resource_name("Jane.Doe@Example.com", "edit")
+    assert first == manifests.resource_name("jane.doe@example.com", "edit")
     # the first 8 hex digits of sha256("jane.doe@example.com"), pinned: a change
     # would rename (delete and re-create) every such binding on the next run
     assert first == "user-jane-doe-example-com-86e0b9e5-clusterrole-edit"
-    assert onboard.resource_name("a@b.co", "edit") == "user-a-b-co-clusterrole-edit"
+    assert manifests.resource_name("a@b.co", "edit") == "user-a-b-co-clusterrole-edit"
 
 
 def test_hard_emails_render_through_the_cli(tmp_path, capsys):
@@ -501,7 +501,7 @@ def test_prune_plan_is_empty_when_nobody_left(capsys):
 
 def test_prune_plan_never_deletes_a_profile_or_foreign_resources():
     team = onboard.Team("p", "o@example.com", ())
-    ours = onboard.labels("p")
+    ours = manifests.labels("p")
     live = [
         {
             "apiVersion": "kubeflow.org/v1",
@@ -784,7 +784,9 @@ def test_readme_documents_onboarding_and_its_rbac(baked_project, onboarding):
     assert kinds["ServiceAccount"]["metadata"]["name"] == "dsp-onboarding"
     rules = kinds["ClusterRole"]["rules"]
     bind = [r for r in rules if r["verbs"] == ["bind"]]
-    assert bind and set(bind[0]["resourceNames"]) == set(onboard.CLUSTER_ROLES.values())
+    assert bind and set(bind[0]["resourceNames"]) == set(
+        manifests.CLUSTER_ROLES.values()
+    )
     granted = {
         (g, r) for rule in rules for g in rule["apiGroups"] for r in rule["resources"]
     }
@@ -1015,7 +1017,7 @@ def test_missing_current_file_is_refused(tmp_path, capsys):
 def test_colliding_names_are_refused_not_merged(capsys, monkeypatch):
     """Distinct emails cannot share a name short of a hash collision; if they
     ever did, one person's binding must not silently replace another's."""
-    monkeypatch.setattr(onboard, "resource_name", lambda email, role: "user-x")
+    monkeypatch.setattr(manifests, "resource_name", lambda email, role: "user-x")
     code, out, err = run_dsp(capsys, "--profiles", str(EXAMPLE))
     assert (code, out) == (1, "")
     assert "same resource name 'user-x'" in err

@@ -336,3 +336,58 @@ def test_a_report_that_cannot_be_written_fails_in_one_line(tmp_path: Path):
     assert done.stderr == (
         "check-profiles: cannot write to standard output (No space left on device)\n"
     )
+
+
+def test_a_misspelled_key_does_not_hide_the_errors_below_it(tmp_path):
+    path = write(
+        tmp_path,
+        "profiles:\n"
+        "  name: iris\n"
+        "  admins:\n"
+        "    - alice@example.com\n"
+        "  contributers:\n"
+        "    - email: bob@@example.com\n"
+        "      github: bob-gh\n"
+        "    - alice@example.com\n",
+    )
+    profiles, found = load_profiles(path)
+    assert profiles is None
+    assert [(f.rule, f.line) for f in sorted(found)] == [
+        ("profiles-unknown-key", 5),
+        ("profiles-email", 6),
+        ("profiles-overlap", 8),
+    ]
+    assert "did you mean 'contributors'" in sorted(found)[0].message
+
+
+def test_a_misspelled_top_key_still_checks_the_profile(tmp_path):
+    path = write(tmp_path, "profile:\n  name: Iris_Classifier\n  admins: []\n")
+    _, found = load_profiles(path)
+    assert [(f.rule, f.line) for f in sorted(found)] == [
+        ("profiles-unknown-key", 1),
+        ("profiles-name", 2),
+        ("profiles-admins", 3),
+    ]
+
+
+def test_a_misspelled_member_key_still_checks_the_email(tmp_path):
+    path = write(
+        tmp_path,
+        "profiles:\n  name: iris\n  admins:\n    - emial: not-an-email\n"
+        "      github: -bad-\n",
+    )
+    _, found = load_profiles(path)
+    assert [(f.rule, f.line, f.col) for f in sorted(found)] == [
+        ("profiles-unknown-key", 4, 7),
+        ("profiles-email", 4, 14),
+        ("profiles-github", 5, 15),
+    ]
+    assert not any("has no 'email'" in f.message for f in found)
+
+
+def test_an_unknown_key_far_from_any_is_not_read_as_one(tmp_path):
+    path = write(
+        tmp_path, "profiles:\n  name: iris\n  admins: [a@example.com]\n  zzz: 1\n"
+    )
+    _, found = load_profiles(path)
+    assert [(f.rule, f.line, f.col) for f in found] == [("profiles-unknown-key", 4, 3)]
