@@ -44,6 +44,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "render Kubeflow Profile and access from profiles.yaml",
     ),
     "adopt": ("adopt.command", "bring the template into an existing repository"),
+    "monitor": (
+        "lifecycle.monitor.command",
+        "check a production batch for drift, domain and freshness",
+    ),
 }
 
 
