@@ -36,3 +36,9 @@ def download_component():
 def train_component():
     """The train-ormb-component's module."""
     return load_component("train-ormb-component", "train")
+
+
+@pytest.fixture(scope="session")
+def monitor_component():
+    """The monitor-model component's module."""
+    return load_component("monitor-model", "monitor")

@@ -368,3 +368,20 @@ def test_usage_errors_exit_2(capsys):
         cli.main(["monitor", "--reference", "x"])
     assert exit_.value.code == 2
     assert "--batch" in capsys.readouterr().err
+
+
+def test_numpy_and_scipy_load_only_when_a_batch_is_checked():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from precommit_hooks.cli import build_parser\n"
+        "build_parser('monitor'); build_parser('regression')\n"
+        "import precommit_hooks.lifecycle.monitor.record_from\n"
+        "print(sorted(m for m in ('numpy', 'scipy') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert done.stdout == "[]\n"
