@@ -32,8 +32,11 @@ from precommit_hooks.core.text import is_number
 PROFILE_FORMAT = "dsp-reference-profile/1"
 PROFILE_FILE = "reference_profile.json"
 # Where a model directory may hold the profile: train's output folder, the
-# ORMB directory's evaluation/ (train component) or model/ (pulled model).
-PROFILE_PLACES = (PROFILE_FILE, f"evaluation/{PROFILE_FILE}", f"model/{PROFILE_FILE}")
+# ORMB directory's evaluation/ (train component), or model/ or models/ (a
+# pulled model: ORMB's layer, KServe's)
+PROFILE_PLACES = tuple(
+    f"{folder}{PROFILE_FILE}" for folder in ("", "evaluation/", "model/", "models/")
+)
 CREATED_PLACES = ("ormb-config.json", "model/ormb-config.json")
 MAX_PROFILE_BYTES = 20 << 20
 MIN_LEVELS = 3
