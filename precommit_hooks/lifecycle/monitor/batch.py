@@ -264,7 +264,7 @@ def read_batch(
             "batch or raise --max-bytes"
         )
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a spreadsheet's BOM is not a name
     except UnicodeDecodeError:
         raise Refusal(f"{path}: not UTF-8 text; save the batch as UTF-8")
     if not text.strip():

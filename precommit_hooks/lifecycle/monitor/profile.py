@@ -80,7 +80,8 @@ def find_profile(path: Path) -> tuple[Path, Path | None]:
             return path / place, path
     raise Refusal(
         f"--reference {path}: no {PROFILE_FILE} in the folder (looked for "
-        f"{', '.join(PROFILE_PLACES)}); retrain with a template that writes it"
+        f"{', '.join(PROFILE_PLACES)}); push it with the model (dsp model push "
+        f"... --model artifacts/{PROFILE_FILE}) or retrain to write it"
     )
 
 

@@ -292,6 +292,13 @@ def test_bad_json_lines_are_one_line(tmp_path, reference, capsys, name):
     assert err.count("\n") == 1 and message in err
 
 
+def test_a_byte_order_mark_is_not_part_of_the_first_column(tmp_path, reference, capsys):
+    batch = write_csv(tmp_path / "b.csv", sample_rows(50)[0])
+    batch.write_bytes(b"\xef\xbb\xbf" + batch.read_bytes())
+    code, out, err = run(capsys, "--reference", str(reference), "--batch", str(batch))
+    assert (code, err) == (0, "") and "sepal_length" in out
+
+
 def test_a_batch_over_the_size_cap_is_refused_unread(tmp_path, reference, capsys):
     batch = write_csv(tmp_path / "b.csv", sample_rows(100)[0])
     code, out, err = run(
