@@ -39,12 +39,13 @@ class FeatureDrift:
         return (self.below + self.above) / self.rows
 
 
-def reference_cdf(
-    quantiles: Sequence[float], levels: Sequence[float], values: Any, right: bool
-) -> Any:
-    """The reference distribution function at ``values``.
+def reference_cdf_limits(
+    quantiles: Sequence[float], levels: Sequence[float], values: Any
+) -> tuple[Any, Any]:
+    """The reference distribution function at ``values``, and its left limits.
 
-    ``right`` gives F(v) (the share <= v); otherwise the left limit (share < v).
+    The first is F(v), the share <= v; the second the share < v (they differ
+    only where tied quantiles make a jump).
     """
     q = np.asarray(quantiles, dtype=float)
     lv = np.asarray(levels, dtype=float)
@@ -61,11 +62,17 @@ def reference_cdf(
         between = high[kk] + (v - knots[kk]) * slope
     else:
         between = np.ones_like(v)
-    result = np.where(k < 0, 0.0, np.where(inside, between, 1.0))
-    at_knot = (k >= 0) & (v == knots[np.clip(k, 0, None)])
-    if not right:
-        result = np.where(at_knot, low[np.clip(k, 0, None)], result)
-    return result
+    right = np.where(k < 0, 0.0, np.where(inside, between, 1.0))
+    at = np.clip(k, 0, None)
+    left = np.where((k >= 0) & (v == knots[at]), low[at], right)
+    return right, left
+
+
+def reference_cdf(
+    quantiles: Sequence[float], levels: Sequence[float], values: Any, right: bool
+) -> Any:
+    """F(v) at ``values`` (``right``), or its left limits."""
+    return reference_cdf_limits(quantiles, levels, values)[0 if right else 1]
 
 
 def ks_statistic(
@@ -78,8 +85,7 @@ def ks_statistic(
     counts = np.diff(np.r_[starts, n])
     batch_right = np.cumsum(counts) / n
     batch_left = batch_right - counts / n
-    ref_right = reference_cdf(quantiles, levels, distinct, right=True)
-    ref_left = reference_cdf(quantiles, levels, distinct, right=False)
+    ref_right, ref_left = reference_cdf_limits(quantiles, levels, distinct)
     return float(
         max(np.abs(batch_right - ref_right).max(), np.abs(batch_left - ref_left).max())
     )
