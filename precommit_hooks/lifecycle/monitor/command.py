@@ -47,6 +47,10 @@ def configure_monitor(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--data-date", help="the data's commit date (ISO 8601)")
     parser.add_argument("--model-created", help="the model's created date (ISO)")
+    parser.add_argument(
+        "--lakefs-endpoint",
+        help="ask lakeFS for the date of the commit the model was trained on",
+    )
     parser.add_argument("--now", help="the time to measure ages at (ISO 8601)")
     parser.add_argument(
         "--max-bytes", type=positive_int, help="refuse a larger batch file"
@@ -81,6 +85,20 @@ def _reference_path(args: argparse.Namespace, table: object, root: Path) -> Path
     raise Refusal("no reference: pass --reference or set [tool.dsp.monitor] reference")
 
 
+def _commit_date(args: argparse.Namespace, reference) -> str | None:
+    """The training data's lakeFS commit date, with --lakefs-endpoint."""
+    if not args.lakefs_endpoint:
+        return None
+    if reference.dataset is None:
+        raise Refusal(
+            f"--lakefs-endpoint: {reference.path.parent} names no dataset commit "
+            "(ORMB config dataset.git); pass --data-date instead"
+        )
+    from precommit_hooks.lifecycle.monitor.lakefs import commit_date
+
+    return commit_date(args.lakefs_endpoint, *reference.dataset)
+
+
 def monitor_command(args: argparse.Namespace) -> int:
     """Read, check, print; exit 1 when a limit is exceeded."""
     from precommit_hooks.core.files import write_atomic
@@ -109,9 +127,8 @@ def monitor_command(args: argparse.Namespace) -> int:
         limits.label_column,
         max_bytes,
     )
-    verdict = evaluate(
-        reference, batch, limits, now, args.data_date, args.model_created
-    )
+    data_date = args.data_date or _commit_date(args, reference)
+    verdict = evaluate(reference, batch, limits, now, data_date, args.model_created)
     document = render.verdict_json(verdict)
     if args.output is not None:
         import json

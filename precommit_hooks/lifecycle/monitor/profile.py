@@ -64,6 +64,7 @@ class Reference:
     classes: dict[str, float] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
     model_created: str | None = None
+    dataset: tuple[str, str] | None = None  # (lakeFS URI, commit) of the model
 
 
 def find_profile(path: Path) -> tuple[Path, Path | None]:
@@ -159,14 +160,25 @@ def _read_json(path: Path, what: str) -> object:
         raise Refusal(f"{path}: not valid JSON ({json_problem(exc)})")
 
 
-def model_created(model_dir: Path) -> str | None:
-    """The ``created`` date of a pulled model's ORMB config, when there is one."""
+def model_config(model_dir: Path) -> dict[str, Any]:
+    """A pulled model's ORMB config ({} when there is none)."""
     for place in CREATED_PLACES:
         config = model_dir / place
         if config.is_file():
             data = _read_json(config, "ORMB config")
-            created = data.get("created") if isinstance(data, dict) else None
-            return created if isinstance(created, str) else None
+            return data if isinstance(data, dict) else {}
+    return {}
+
+
+def _dataset(config: dict[str, Any]) -> tuple[str, str] | None:
+    """(repository URI, commit) of ORMB's ``dataset.git``, when both are text."""
+    git = config.get("dataset", {})
+    git = git.get("git") if isinstance(git, dict) else None
+    if not isinstance(git, dict):
+        return None
+    repository, commit = git.get("repository"), git.get("revision")
+    if isinstance(repository, str) and isinstance(commit, str):
+        return repository, commit
     return None
 
 
@@ -178,8 +190,14 @@ def read_reference(path: Path) -> Reference:
     )
     if model_dir is None:
         return reference
+    config = model_config(model_dir)
+    created = config.get("created")
     return Reference(
-        **{**reference.__dict__, "model_created": model_created(model_dir)}
+        **{
+            **reference.__dict__,
+            "model_created": created if isinstance(created, str) else None,
+            "dataset": _dataset(config),
+        }
     )
 
 

@@ -392,3 +392,13 @@ def test_numpy_and_scipy_load_only_when_a_batch_is_checked():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert done.stdout == "[]\n"
+
+
+def test_lakefs_needs_a_model_that_names_its_data(tmp_path, reference, capsys):
+    batch = write_csv(tmp_path / "b.csv", sample_rows(20)[0])
+    code, out, err = run(
+        capsys, "--reference", str(reference), "--batch", str(batch),
+        "--lakefs-endpoint", "http://127.0.0.1:9",
+    )  # fmt: skip
+    assert (code, out) == (1, "")
+    assert "names no dataset commit (ORMB config dataset.git)" in err
