@@ -71,6 +71,22 @@ def test_bad_input_is_one_error_line(monitor_component, trained, tmp_path, capsy
     assert capsys.readouterr().err.startswith("error: dsp monitor: ")
 
 
+def test_the_data_date_needs_a_model_that_names_its_data(
+    monitor_component, trained, tmp_path, capsys
+):
+    batch = write_batch(tmp_path / "batch.csv")
+    code, report, _ = run(
+        monitor_component,
+        trained,
+        batch,
+        tmp_path,
+        "--lakefs-endpoint",
+        "http://127.0.0.1:9",
+    )
+    assert code == 1 and not report.exists()
+    assert "names no dataset commit" in capsys.readouterr().err
+
+
 def test_an_unreachable_registry_is_one_error_line(monitor_component, tmp_path, capsys):
     code = monitor_component.main(
         [

@@ -38,7 +38,14 @@ def test_pipeline_compiles_with_the_batch_wired_into_monitoring(tmp_path):
         "system.Markdown"
     )
     executors = platform["platforms"]["kubernetes"]["deploymentSpec"]["executors"]
-    assert set(executors) == {"exec-lakefs-download-file"}
+    assert set(executors) == {"exec-lakefs-download-file", "exec-monitor-model"}
+    for executor in executors.values():
+        [secret] = executor["secretAsEnv"]
+        assert secret["secretName"] == "lakefs-credentials"
+    monitor_inputs = tasks["monitor-model"]["inputs"]["parameters"]
+    assert monitor_inputs["lakefs_endpoint"]["runtimeValue"]["constant"] == (
+        module.training.LAKEFS_ENDPOINT
+    )
 
 
 class RecordingClient:

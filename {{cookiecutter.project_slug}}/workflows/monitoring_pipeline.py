@@ -64,8 +64,15 @@ def monitoring_pipeline(
         batch=batch.outputs["file"],
         model_reference=model_reference,
         data_date=data_date,
+        lakefs_endpoint=training.LAKEFS_ENDPOINT,
     )
     monitor.set_caching_options(False)
+    # The same key pair asks lakeFS for the date of the model's data commit.
+    kubernetes.use_secret_as_env(
+        monitor,
+        secret_name=training.LAKEFS_SECRET,
+        secret_key_to_env=training.LAKEFS_SECRET_KEYS,
+    )
 
 
 def schedule(client, experiment_id: str, package_path: str, cron: str = SCHEDULE):

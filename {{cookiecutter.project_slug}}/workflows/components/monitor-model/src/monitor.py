@@ -4,10 +4,11 @@ It pulls the model from the OCI registry (`dsp model pull`: the model, its
 reference profile and its ORMB config with the `created` date), or takes a
 model directory, and runs `dsp monitor` with the project's
 `[tool.dsp.monitor]` limits: drift per feature, rows outside the training
-range, prediction drift and freshness. It writes the JSON report (feed it to
-`dsp regression record --from`) and the Markdown table the KFP UI shows. The
-step fails when a limit is exceeded, so a recurring run that turns red is the
-alert.
+range, prediction drift and freshness (the model's `created` date, and the
+date lakeFS gives for the commit of its training data). It writes the JSON
+report (feed it to `dsp regression record --from`) and the Markdown table the
+KFP UI shows. The step fails when a limit is exceeded, so a recurring run
+that turns red is the alert.
 """
 
 from __future__ import annotations
@@ -36,12 +37,15 @@ def monitor(
     markdown: Path,
     config: Path,
     data_date: str = "",
+    lakefs_endpoint: str = "",
 ) -> int:
     """`dsp monitor` on `batch`: 0 within limits, 1 when not; raises on bad input."""
     report.parent.mkdir(parents=True, exist_ok=True)
     args = ["monitor", "--reference", str(model_dir), "--batch", str(batch)]
     args += ["--config", str(config), "--output", str(report)]
     args += ["--format", "markdown"] + (["--data-date", data_date] if data_date else [])
+    # The training data's age: lakeFS's date of the commit the model names.
+    args += ["--lakefs-endpoint", lakefs_endpoint] if lakefs_endpoint else []
     done = dsp(*args)
     if not report.is_file():  # refused: no verdict to show
         raise RuntimeError(done.stderr.strip() or done.stdout.strip())
@@ -65,7 +69,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     model.add_argument("--model-reference", help="OCI reference, e.g. ...:current")
     model.add_argument("--model-dir", type=Path, help="a model directory")
     parser.add_argument("--batch", type=Path, required=True)
-    parser.add_argument("--data-date", default="", help="the batch's commit date")
+    parser.add_argument("--data-date", default="", help="the data's commit date")
+    parser.add_argument("--lakefs-endpoint", default="", help="to ask for that date")
     parser.add_argument("--config", type=Path, default=CONFIG)
     parser.add_argument("--report", type=Path, required=True)
     parser.add_argument("--markdown", type=Path, required=True)
@@ -85,6 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.markdown,
                 args.config,
                 args.data_date,
+                args.lakefs_endpoint,
             )
         except RuntimeError as error:
             print(f"error: {error}", file=sys.stderr)
