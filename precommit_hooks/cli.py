@@ -54,6 +54,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "kfp.generate.command",
         "generate component.yaml files from the project's @step functions",
     ),
+    "monitor": (
+        "lifecycle.monitor.command",
+        "check a production batch for drift, domain and freshness",
+    ),
 }
 
 

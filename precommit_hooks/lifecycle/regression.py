@@ -226,7 +226,8 @@ def configure_regression(parser: argparse.ArgumentParser) -> None:
         "--from",
         dest="source",
         type=Path,
-        help="a JSONL file of examples, e.g. artifacts/confidently_wrong.jsonl",
+        help="a JSONL file of examples, e.g. artifacts/confidently_wrong.jsonl, "
+        "or a `dsp monitor --format json` report (records all its rows)",
     )
     source.add_argument(
         "--input", dest="input_json", help="the input as JSON (features object)"
@@ -294,6 +295,10 @@ def run_command_cli(args: argparse.Namespace) -> int:
 def record_command(args: argparse.Namespace) -> int:
     """Append a case from a misclassified example; print where it went."""
     config = _config_paths(args)
+    from precommit_hooks.lifecycle.monitor.record_from import record_monitored
+
+    if args.source is not None and record_monitored(args, config.cases):
+        return 0
     if args.source is not None:
         example = example_from_jsonl(args.source, args.line)
         case_input = example["input"]

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.paths import REPO_ROOT
 from tests.support.template import bake
 
 GATED = [
@@ -105,6 +106,10 @@ def gate_python(tmp_path_factory) -> str:
     ).stdout.strip()
     # This environment's packages (pip, black, kfp, ...) behind the venv's own.
     paths = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    # dsp itself, as `make install` and CI put it beside the project (the
+    # monitor-model component runs it); an editable install's finder is not
+    # read from a path added here.
+    paths.add(str(REPO_ROOT))
     Path(purelib, "test_environment.pth").write_text("\n".join(sorted(paths)) + "\n")
     # The generated pyproject declares PEP 639 licences: setuptools >= 77.
     if int(version("setuptools").split(".")[0]) < 77:

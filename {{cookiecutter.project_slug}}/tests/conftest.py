@@ -42,3 +42,9 @@ def train_component():
 def promote_component():
     """The promote-model component's module."""
     return load_component("promote-model", "promote")
+
+
+@pytest.fixture(scope="session")
+def monitor_component():
+    """The monitor-model component's module."""
+    return load_component("monitor-model", "monitor")

@@ -15,6 +15,7 @@ ARTIFACTS = {
     "confusion_matrix",
     "operational",
     "confidently_wrong",
+    "reference_profile",
 }
 
 

@@ -22,7 +22,8 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from . import evaluate
-from .data import Dataset, load_dataset
+from .data import FEATURES, TARGET, Dataset, load_dataset
+from .profile import build_profile
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,11 @@ def run(
     paths["operational"] = evaluate.write_json(
         output_dir / "operational.json",
         evaluate.operational_stats(model, valid_x, training_seconds, paths["model"]),
+    )
+    # What monitoring compares production inputs with (`dsp monitor`).
+    paths["reference_profile"] = evaluate.write_json(
+        output_dir / "reference_profile.json",
+        build_profile(train_x, train_y, FEATURES, TARGET),
     )
     paths["confidently_wrong"] = evaluate.write_jsonl(
         output_dir / "confidently_wrong.jsonl",
