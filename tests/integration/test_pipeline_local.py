@@ -100,7 +100,7 @@ def assert_trained(project: Path, result, expected_source: str) -> dict:
     ormb = json.loads((model / "ormbfile.yaml").read_text())
     assert (model / "model" / "model.joblib").stat().st_size > 0
     assert 0.8 <= metrics["accuracy"] <= 1.0
-    assert ormb["dataset"]["source"] == expected_source
+    assert ormb["dataset"]["git"]["repository"] == expected_source
     assert ormb["format"] == "SKLearn"
     # The summary names the model directory and the metrics file.
     for output in ("model", "metrics"):
@@ -134,7 +134,8 @@ def test_default_project_trains_from_s3(tmp_path, s3):
         env=S3_ENV,
     )
     ormb = assert_trained(project, result, source)
-    assert ormb["dataset"]["commit_id"] == COMMIT
+    assert ormb["dataset"]["git"]["revision"] == COMMIT
+    assert ormb["labels"]["io.lakefs.commit"] == COMMIT
     assert {"name": "C", "value": "0.5"} in ormb["hyperParameters"]
     assert {"name": "seed", "value": "7"} in ormb["hyperParameters"]
     # The code that ran is the code the image holds: the staged copy.
@@ -188,7 +189,8 @@ def test_baked_options_train_from_s3(tmp_path, s3, answers, repository, package)
         project, f"ARGS=source={source}", f"LAKEFS_ENDPOINT={endpoint}", env=S3_ENV
     )
     ormb = assert_trained(project, result, source)
-    assert ormb["dataset"]["commit_id"] == COMMIT
+    assert ormb["dataset"]["git"]["revision"] == COMMIT
+    assert ormb["labels"]["io.lakefs.commit"] == COMMIT
     # The project's metadata, as `pip install` put it in the train image.
     author = answers.get("author_name", "Ada Lovelace")
     email = answers.get("author_email", "ada@example.com")

@@ -530,6 +530,17 @@ def test_kaniko_plan_builds_every_compose_image_below_the_registry(
                 "harbor.example.com/dsp/iris-classifier-promote-model"
                 ":feature-x-abcdef1",
             ],
+            [
+                str(project),
+                str(project / "Dockerfile"),
+                "harbor.example.com/dsp/iris-classifier-steps:feature-x-abcdef1",
+            ],
+            [
+                str(project),
+                str(project / "workflows/components/monitor-model/Dockerfile"),
+                "harbor.example.com/dsp/iris-classifier-monitor-model"
+                ":feature-x-abcdef1",
+            ],
         ]
     )
     for context, dockerfile, _ in rows:

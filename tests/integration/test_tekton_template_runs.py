@@ -408,9 +408,10 @@ def test_commit_ci_builds_bumps_uploads_and_commits_back(
         + [("commit-ci", "success")]
     )
     assert all(h["Authorization"] == "Bearer t0ken" for *_, h in gh["requests"])
-    # KFP has the pipeline and this branch's version
+    # KFP has the pipelines (training and monitoring) and this branch's version
     assert [p["display_name"] for p in kfp["pipelines"]] == [
-        "iris-classifier-iris-pipeline"
+        "iris-classifier-iris-pipeline",
+        "iris-classifier-monitoring-pipeline",
     ]
     assert [v["display_name"] for v in kfp["versions"]["p1"]][1:] == [
         f"feature/x-{sha[:7]}"
@@ -425,8 +426,12 @@ def test_commit_ci_builds_bumps_uploads_and_commits_back(
         for line in diff.splitlines()
         if line[:1] in "+-" and not line.startswith(("+++", "---"))
     ]
-    assert len(changed) == 4 and all("image:" in line for line in changed)
-    assert sum(f":{tag}" in line for line in changed) == 2
+    files = git("ls-tree", "-r", "--name-only", sha, cwd=bare).splitlines()
+    components = [f for f in files if f.endswith("/component.yaml")]
+    assert len(components) >= 4  # download, train, promote, monitor, generated
+    assert len(changed) == 2 * len(components)
+    assert all("image:" in line for line in changed)
+    assert sum(f":{tag}" in line for line in changed) == len(components)
 
 
 COMMIT_CI_STAGES = [
