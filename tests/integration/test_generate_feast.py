@@ -3,8 +3,8 @@
 The file checks need no Feast. The test that reads the features at two
 commits through the S3 server the tests start (moto, standing for lakeFS's
 S3 gateway) needs Feast and s3fs, which only a project with use_feast
-installs (about 580 MB): it is skipped, with that reason, where they are not
-importable. Feast is in neither this package's test extra nor .ci/run.
+installs (about 580 MB): .ci/run installs them (the package's `feast` extra);
+a bare `pip install -e '.[test]'` skips those two tests, with that reason.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ FEAST_MISSING = (
 )
 NEEDS_FEAST = pytest.mark.skipif(
     FEAST_MISSING,
-    reason="Feast and s3fs are installed only in a use_feast project "
-    "(pip install feast s3fs to run this test)",
+    reason="Feast and s3fs are not installed (pip install -e '.[test,feast]', "
+    "as .ci/run does, to run this test)",
 )
 REPOSITORY = "iris-classifier"
 COMMITS = ("a1" * 32, "b2" * 32)  # lakeFS commit ids: 64 hex digits
