@@ -71,6 +71,7 @@ class Candidate:
     metrics: Path
     hyperparams: Path | None
     fallback: Path | None
+    profile: Path | None = None  # reference_profile.json, for dsp monitor
 
 
 @dataclass
@@ -126,6 +127,7 @@ def find_candidate(folder: Path) -> Candidate:
         metrics,
         _first_file(folder, "hyperparams.json"),
         _first_file(folder, "baseline_metrics.json"),
+        _first_file(folder, "reference_profile.json"),
     )
 
 
@@ -238,8 +240,11 @@ def push_candidate(
     if args.run_id:
         annotations[ANNOTATION_RUN] = args.run_id
     reference = f"{repo}:{candidate_tag(args.branch, args.sha)}"
-    # metrics.json travels with the model: `make baseline` pulls it for the gate.
+    # metrics.json travels with the model: `make baseline` pulls it for the gate;
+    # the reference profile too: the monitoring pipeline pulls it with `current`.
     files = [*candidate.model_files, candidate.metrics]
+    if candidate.profile:
+        files.append(candidate.profile)
     pushed = registry.push_model(reference, files, config, annotations, args.insecure)
     return reference, pushed.get("digest") or ""
 

@@ -103,6 +103,12 @@ def test_promotion_sets_then_keeps_current(registry_host, in_project, capsys):
     current = _digest(registry_host, "iris/first", "current")
     assert current is not None
     assert current == _digest(registry_host, "iris/first", "main-1a2b3c4")
+    # The model travels with its metrics (make baseline) and its reference
+    # profile (the monitoring pipeline pulls both with `current`).
+    pulled = in_project / "pulled"
+    assert cli.main(["model", "pull", f"{repo}:current", "--output", str(pulled)]) == 0
+    names = {p.name for p in pulled.rglob("*") if p.is_file()}
+    assert {"model.joblib", "metrics.json", "reference_profile.json"} <= names
     assert "most-frequent-class baseline" in out_md.read_text()
     assert "Promoted: `current` now points at it." in out_md.read_text()
     summary = json.loads(out_json.read_text())

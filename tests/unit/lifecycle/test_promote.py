@@ -78,6 +78,10 @@ def test_find_candidate_reads_artifacts_and_the_ormb_layout(tmp_path):
     assert found.model_files == (ormb / "model" / "model.joblib",)
     assert found.metrics == ormb / "evaluation" / "metrics.json"
     assert found.hyperparams is None
+    assert found.profile is None
+    (ormb / "evaluation" / "reference_profile.json").write_text("{}")
+    profiled = promote.find_candidate(ormb)
+    assert profiled.profile == ormb / "evaluation" / "reference_profile.json"
 
 
 @pytest.mark.parametrize(
