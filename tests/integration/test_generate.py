@@ -123,6 +123,29 @@ def test_the_baked_project_is_in_sync_and_its_images_agree(project):
     assert "check-components-sync" in ids
 
 
+def run_locally(work: Path) -> None:
+    """`dsp pipeline local` runs the new step as its container would, in order."""
+    data = work / "data" / "iris.csv"
+    env = {**os.environ, "PYTHONPATH": str(work / "src")}
+    subprocess.run(
+        [sys.executable, "-m", f"{PACKAGE}.data", str(data)], env=env, check=True
+    )
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])  # precommit_hooks
+    done = subprocess.run(
+        [sys.executable, "-m", "precommit_hooks", "pipeline", "local"]
+        + ["workflows/iris_pipeline.py", "--python", sys.executable]
+        + ["--arg", f"source=file://{data}", "--skip", "promote-model"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    counts = work / ".pipeline-local" / "latest" / "count-species" / "counts"
+    assert counts.read_text().splitlines() == ["setosa 50", "versicolor 50"]
+
+
 def test_a_new_step_is_generated_compiled_and_kept_in_sync(project, tmp_path):
     work = tmp_path / "project"
     subprocess.run(["cp", "-a", str(project), str(work)], check=True)
@@ -168,6 +191,7 @@ def test_a_new_step_is_generated_compiled_and_kept_in_sync(project, tmp_path):
         f"{PACKAGE}.run_step",
         f"{PACKAGE}.steps:count_species",
     ]
+    run_locally(work)
 
     # The signature changes: the check fails with the diff and the command.
     steps.write_text(steps.read_text().replace("top: int = 3", "top: int = 5"))
