@@ -162,7 +162,7 @@ def _authorize_command(args: argparse.Namespace) -> int:
         event = payload
     if event is _NO_EVENT:
         raise Refusal("pass the event with --payload (or --body-file)")
-    profiles, found = load_profiles(args.profiles)
+    profiles, found = load_profiles(args.profiles, size_hint="split it")
     if profiles is None:
         first = found[0].text() if found else f"{args.profiles}: unreadable"
         raise Refusal(f"profiles file refused: {first}")

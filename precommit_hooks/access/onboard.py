@@ -55,7 +55,7 @@ def load_team(path: str) -> Team:
     fix) whatever it rejects: no admin, duplicate members (case-insensitive),
     someone both admin and contributor, a bad email or profile name.
     """
-    profiles, found = load_profiles(path)
+    profiles, found = load_profiles(path, size_hint="split it")
     errors = sorted(f for f in found if f.level == ERROR)
     if profiles is None or errors:
         first = errors[0].text() if errors else f"{path}: not a valid profiles file"

@@ -226,13 +226,14 @@ def load_profiles(
     path: str,
     allowed_domains: Sequence[str] = (),
     max_bytes: int | None = None,
+    size_hint: str = yamlio.SIZE_HINT,
 ) -> tuple[Profiles | None, list[Finding]]:
     """Read and check ``path``: ``(Profiles, findings)``, or ``(None, findings)``.
 
     Never raises for a bad file: unreadable or invalid YAML becomes a finding.
     """
     try:
-        loaded = yamlio.load_one(path, max_bytes=max_bytes)
+        loaded = yamlio.load_one(path, max_bytes=max_bytes, size_hint=size_hint)
     except yamlio.YamlError as exc:
         return None, [exc.finding]
     if not loaded.documents:

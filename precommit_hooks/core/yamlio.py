@@ -52,8 +52,17 @@ def _line_col(data: bytes, offset: int) -> Pos:
     return line, col
 
 
-def read_text(path: str, max_bytes: int | None = None) -> tuple[str, list[Finding]]:
-    """Read ``path`` as text under the size cap; refuse binary and bad encodings."""
+SIZE_HINT = "split it or raise --max-bytes"  # the hooks' option
+
+
+def read_text(
+    path: str, max_bytes: int | None = None, size_hint: str = SIZE_HINT
+) -> tuple[str, list[Finding]]:
+    """Read ``path`` as text under the size cap; refuse binary and bad encodings.
+
+    ``size_hint`` ends the too-large message: a command without ``--max-bytes``
+    passes its own fix, so no hint names an option that does not exist.
+    """
     limit = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
     if os.path.islink(path) and not os.path.exists(path):
         raise fail(
@@ -81,8 +90,7 @@ def read_text(path: str, max_bytes: int | None = None) -> tuple[str, list[Findin
             path,
             None,
             "file-too-large",
-            f"file is {size} bytes, over the {limit}-byte limit; "
-            "split it or raise --max-bytes",
+            f"file is {size} bytes, over the {limit}-byte limit; {size_hint}",
         )
     try:
         with open(path, "rb") as handle:
@@ -153,9 +161,10 @@ def load(
     max_bytes: int | None = None,
     max_depth: int = DEFAULT_MAX_DEPTH,
     max_nodes: int = DEFAULT_MAX_NODES,
+    size_hint: str = SIZE_HINT,
 ) -> Loaded:
     """Read and parse every document of ``path``; raise YamlError when unreadable."""
-    text, notes = read_text(path, max_bytes)
+    text, notes = read_text(path, max_bytes, size_hint)
     loaded = parse(text, path, max_depth=max_depth, max_nodes=max_nodes)
     loaded.findings[:0] = notes
     return loaded

@@ -55,7 +55,9 @@ def find_compose(folder: str) -> str | None:
 def read_builds(path: str) -> list[Build]:
     """Every service of the compose file ``path`` that builds an image."""
     try:
-        document = yamlio.load_one(path, max_bytes=_MAX_BYTES).documents
+        document = yamlio.load_one(
+            path, max_bytes=_MAX_BYTES, size_hint="split it"
+        ).documents
     except yamlio.YamlError as exc:
         raise Refusal(f"cannot read {path}: {exc.finding.text()}") from None
     services = (document[0] if document else None) or {}

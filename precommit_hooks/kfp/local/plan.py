@@ -63,7 +63,10 @@ def compile_ir(pipeline: str) -> tuple[str, list]:
             raise Refusal(f"the pipeline does not compile: {reason}")
         try:
             loaded = yamlio.load(
-                output, max_bytes=_COMPILED_MAX_BYTES, max_nodes=_COMPILED_MAX_NODES
+                output,
+                max_bytes=_COMPILED_MAX_BYTES,
+                max_nodes=_COMPILED_MAX_NODES,
+                size_hint="simplify the pipeline",
             )
         except yamlio.YamlError as exc:
             raise Refusal(f"the compiled pipeline is unreadable: {exc.finding.text()}")

@@ -1131,3 +1131,14 @@ def test_a_project_baked_with_people_onboards_them(tmp_path, capsys):
         ("carol.smith+ml@example.org", "kubeflow-edit"),
     ]
     assert sum(d["kind"] == "AuthorizationPolicy" for d in members) == 3
+
+
+def test_a_too_large_profiles_file_names_no_missing_option(tmp_path, capsys):
+    """dsp onboard has no --max-bytes: the hint does not name it."""
+    big = tmp_path / "profiles.yaml"
+    big.write_text("profiles:\n" + "# padding\n" * 200_000)
+    code = cli.main(["onboard", "--profiles", str(big)])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1, err
+    assert "over the" in err and "split it" in err
+    assert "--max-bytes" not in err
