@@ -108,7 +108,7 @@ def parse_config(table: Any, config_path: Path) -> Config:
 
 def load_config(config_path: Path) -> Config:
     """The project's configuration, refused in one line when missing or wrong."""
-    from precommit_hooks.lifecycle.gate import dsp_table, load_toml
+    from precommit_hooks.core.config import dsp_table, load_toml
 
     return parse_config(
         dsp_table(load_toml(config_path), config_path).get("components"), config_path
