@@ -55,9 +55,7 @@ def test_a_cross_import_between_parts_breaks_the_contract(tmp_path: Path) -> Non
     )
     result = _lint_imports(tmp_path)
     assert result.returncode == 1, result.stdout
-    assert "precommit_hooks.access -> precommit_hooks.lifecycle.gate" in (
-        result.stdout
-    )
+    assert "precommit_hooks.access -> precommit_hooks.lifecycle.gate" in result.stdout
 
 
 def test_type_checker_passes() -> None:

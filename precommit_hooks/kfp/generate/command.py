@@ -190,7 +190,7 @@ def make_plan(config: Config) -> Plan:
 
 def diff_text(plan: Plan, root: Path) -> str:
     """A unified diff from the files on disk to what generating would write."""
-    chunks = []
+    chunks: list[str] = []
     for path in plan.changed():
         before = (plan.current[path] or "").splitlines(keepends=True)
         after = plan.wanted[path].splitlines(keepends=True)

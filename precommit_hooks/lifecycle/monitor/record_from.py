@@ -18,7 +18,8 @@ from typing import Any
 
 from precommit_hooks.core.files import loads_strict_json, write_atomic
 from precommit_hooks.core.findings import Refusal, json_problem, refuse_special_file
-from precommit_hooks.lifecycle.cases import next_case_id, parse_cases, read_cases
+from precommit_hooks.lifecycle.cases import parse_cases, read_cases
+from precommit_hooks.lifecycle.cases_record import next_case_id
 from precommit_hooks.lifecycle.monitor.report import REPORT_FORMAT
 
 MAX_REPORT_BYTES = 64 << 20
