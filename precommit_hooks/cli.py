@@ -117,7 +117,10 @@ class _PlainHelp:
             if not isinstance(action, (argparse._SubParsersAction, _CHOICE)):
                 # An option without help still gets a line: its name and default.
                 action = copy.copy(action)
-                name = (action.metavar or action.dest).replace("_", " ").lower()
+                metavar = action.metavar  # a tuple when nargs names each value
+                if isinstance(metavar, tuple):
+                    metavar = " ".join(metavar)
+                name = (metavar or action.dest).replace("_", " ").lower()
                 said = default_text(action).replace("%", "%%")
                 action.help = f"{name} {said}".strip()
         return super()._format_action(action)  # type: ignore[misc]
@@ -152,7 +155,7 @@ class HelpParser(UsageParser):
     """The parser of ``dsp`` and all its subcommands (nested ones inherit it)."""
 
     def _get_formatter(self) -> argparse.HelpFormatter:
-        kind = type(self.formatter_class)
+        kind: type = type(self.formatter_class)  # the metaclass, to make a class
         base: Any = self.formatter_class
         if not issubclass(base, _PlainHelp):
             base = kind("Plain" + base.__name__, (_PlainHelp, base), {})

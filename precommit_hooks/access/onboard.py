@@ -105,7 +105,7 @@ def write_manifests(
                 f"--output {directory!r}: {name} is a folder or special file where "
                 "the manifest goes; move it away (nothing was written)"
             )
-    written = []
+    written: list[str] = []
     for name, resource in sorted(wanted.items()):
         try:
             write_atomic(os.path.join(directory, name), dump([resource]).encode())

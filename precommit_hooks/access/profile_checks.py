@@ -139,7 +139,7 @@ class Checker:
         )
         return None
 
-    def name(self, profile: dict, key: Any = "name") -> str | None:
+    def name(self, profile: yamlio.PosDict, key: Any = "name") -> str | None:
         if key not in profile:
             self.add(
                 profile.pos,
@@ -214,7 +214,7 @@ class Checker:
             )
         return raw
 
-    def github(self, member: dict, key: Any = "github") -> str | None:
+    def github(self, member: yamlio.PosDict, key: Any = "github") -> str | None:
         value = self.string(member, key, "github")
         if value is None:
             return None

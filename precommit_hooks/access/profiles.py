@@ -104,7 +104,7 @@ def _member(checker: Checker, items: Any, index: int, role: str) -> Member | Non
     if isinstance(item, str):
         email = checker.email(item.strip(), pos, where)
         return Member(email, None, role, *pos) if email else None
-    if not isinstance(item, dict):
+    if not isinstance(item, yamlio.PosDict):
         source = yamlio.source_at(checker.text, pos)
         checker.add(
             pos,
@@ -131,7 +131,7 @@ def _member(checker: Checker, items: Any, index: int, role: str) -> Member | Non
 
 
 def _members(
-    checker: Checker, profile: dict, key: str, written: Any
+    checker: Checker, profile: yamlio.PosDict, key: str, written: Any
 ) -> list[Member] | None:
     """The members under ``written`` (``key`` or its typo), or None on an error."""
     role = "admin" if key == "admins" else "contributor"
@@ -166,9 +166,9 @@ def _members(
     return [m for m in found if m is not None]
 
 
-def _profile_of(checker: Checker, data: Any) -> dict | None:
+def _profile_of(checker: Checker, data: Any) -> yamlio.PosDict | None:
     """The mapping under ``profiles:`` (or its typo), or None with a finding."""
-    if not isinstance(data, dict):
+    if not isinstance(data, yamlio.PosDict):
         checker.add(
             getattr(data, "pos", (1, 1)),
             "profiles-type",
@@ -186,7 +186,7 @@ def _profile_of(checker: Checker, data: Any) -> dict | None:
         )
         return None
     profile = data[written]
-    if not isinstance(profile, dict):
+    if not isinstance(profile, yamlio.PosDict):
         checker.add(
             data.pos_of(written),
             "profiles-type",

@@ -83,7 +83,7 @@ def _precommit_root(text: str, who: str) -> yamlio.PosDict:
     except yamlio.YamlError as exc:
         raise MergeError(f"{who} {PRECOMMIT_CONFIG} is not valid YAML: {exc}") from None
     docs = loaded.documents
-    if len(docs) != 1 or not isinstance(docs[0], dict):
+    if len(docs) != 1 or not isinstance(docs[0], yamlio.PosDict):
         raise MergeError(f"{who} {PRECOMMIT_CONFIG} is not one YAML mapping")
     root = docs[0]
     repos = root.get("repos")

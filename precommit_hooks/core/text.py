@@ -13,7 +13,7 @@ import argparse
 import difflib
 import math
 import re
-from typing import Iterable, Sequence
+from typing import Iterable, Sequence, TypeGuard
 
 TYPO_CUTOFF = 0.6
 
@@ -52,7 +52,7 @@ def positive_int(text: str) -> int:
     return value
 
 
-def is_number(value: object) -> bool:
+def is_number(value: object) -> TypeGuard[int | float]:
     """True for a finite int or float; booleans are not numbers here."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False

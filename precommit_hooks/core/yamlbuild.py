@@ -22,7 +22,7 @@ from yaml import events
 WIDTH = 4096  # long values stay on one line: a wrapped email is hard to read
 _STR = "tag:yaml.org,2002:str"
 _RESOLVER = yaml.resolver.Resolver()
-_OPTIONS = {"width": WIDTH, "allow_unicode": False}
+_OPTIONS: dict[str, Any] = {"width": WIDTH, "allow_unicode": False}
 _MAP_START = events.MappingStartEvent(None, None, True, flow_style=False)
 _MAP_END = events.MappingEndEvent()
 _SEQ_START = events.SequenceStartEvent(None, None, True, flow_style=False)
@@ -39,7 +39,7 @@ class PythonDumper(yaml.SafeDumper):
 
 if hasattr(yaml, "CSafeDumper"):
 
-    class CDumper(yaml.CSafeDumper):  # type: ignore[name-defined,misc]
+    class CDumper(yaml.CSafeDumper):
         """:class:`PythonDumper`, over libyaml's C emitter."""
 
         def ignore_aliases(self, data: Any) -> bool:
@@ -58,7 +58,11 @@ class _NotPlain(Exception):
 def _scalar(value: Any) -> events.ScalarEvent:
     """The one event for a scalar; quoted exactly when PyYAML would quote it."""
     if isinstance(value, str):
-        plain = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == _STR
+        # types-PyYAML leaves BaseResolver.resolve unannotated.
+        tag = _RESOLVER.resolve(  # type: ignore[no-untyped-call]
+            yaml.ScalarNode, value, (True, False)
+        )
+        plain = tag == _STR
         return events.ScalarEvent(None, None, (plain, True), value)
     # true, 12, null: written plain, read back as what they are.
     text = _WORDS[value] if value is None or isinstance(value, bool) else str(value)
@@ -101,12 +105,13 @@ def dump_documents(documents: Iterable[Any], dumper: type | None = None) -> str:
     except _NotPlain:
         return dump_with_representer(documents, dumper)
     stream.append(events.StreamEndEvent())
-    return yaml.emit(stream, Dumper=dumper, **_OPTIONS)
+    text: str = yaml.emit(stream, Dumper=dumper, **_OPTIONS)  # no stream: a str
+    return text
 
 
 def dump_with_representer(documents: Iterable[Any], dumper: type | None = None) -> str:
     """The same YAML through PyYAML's representer: any data PyYAML can dump."""
-    return yaml.dump_all(
+    text: str = yaml.dump_all(  # no stream: a str
         documents,
         Dumper=dumper or DUMPER,
         explicit_start=True,
@@ -114,3 +119,4 @@ def dump_with_representer(documents: Iterable[Any], dumper: type | None = None) 
         default_flow_style=False,
         **_OPTIONS,
     )
+    return text

@@ -20,7 +20,7 @@ Pos = tuple[int, int]
 _PLAIN_END = re.compile(r"\s#|[,\]}]|:(?=\s|$)")
 
 
-class PosDict(dict):
+class PosDict(dict[Any, Any]):
     """A mapping that remembers where it, its keys and its values start."""
 
     pos: Pos = (0, 0)
@@ -35,7 +35,7 @@ class PosDict(dict):
         return self.value_pos.get(key) or self.key_pos.get(key) or self.pos
 
 
-class PosList(list):
+class PosList(list[Any]):
     """A sequence that remembers where it and each item start."""
 
     pos: Pos = (0, 0)

@@ -58,7 +58,10 @@ class _Frame:
 
 
 def _mark(event: events.Event) -> Pos:
-    return event.start_mark.line + 1, event.start_mark.column + 1
+    mark = event.start_mark
+    if mark is None:  # the parser marks every event; a hand-made one may not
+        return (0, 0)
+    return mark.line + 1, mark.column + 1
 
 
 def _check_tag(path: str, tag: str | None, event: events.Event) -> None:
@@ -83,12 +86,19 @@ def _check_tag(path: str, tag: str | None, event: events.Event) -> None:
 def _scalar(path: str, event: events.ScalarEvent) -> Any:
     tag = event.tag
     if tag is None or tag in ("!", "?"):
-        tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
+        # types-PyYAML leaves BaseResolver.resolve unannotated.
+        tag = _RESOLVER.resolve(  # type: ignore[no-untyped-call]
+            yaml.ScalarNode, event.value, event.implicit
+        )
     if tag == _MERGE:
         return _MergeKey
     if tag == _TAG + "str":  # most scalars: no node, no constructor call
         return event.value
-    node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)
+    # The stub's Node takes only yaml.error.Mark; libyaml's events carry its own
+    # yaml._yaml.Mark, which the constructor reads the same way.
+    node = yaml.ScalarNode(
+        tag, event.value, event.start_mark, event.end_mark  # type: ignore[arg-type]
+    )
     build = yaml.constructor.SafeConstructor.yaml_constructors[tag]  # tag checked
     try:
         return build(_CONSTRUCTOR, node)

@@ -28,6 +28,7 @@ from precommit_hooks.core.findings import (
     refuse_special_file,
 )
 from precommit_hooks.kfp.params import check_params
+from precommit_hooks.kfp.versions import VersionName
 
 PAGE_SIZE = 100
 MAX_PAGES = 200  # 20,000 versions: far beyond any real pipeline
@@ -138,9 +139,7 @@ class KfpStore:
         )
         return created.pipeline_id
 
-    def upload_version(
-        self, package: str, pipeline_id: str, names: versions.VersionName
-    ) -> str:
+    def upload_version(self, package: str, pipeline_id: str, names: VersionName) -> str:
         """Upload the package as a version with both names; its id."""
         created = internals.upload_api(self.client).upload_pipeline_version(
             package,

@@ -39,7 +39,7 @@ import json
 import os
 import sys
 import tempfile
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, cast
 
 from precommit_hooks.core.files import write_atomic
 from precommit_hooks.core.findings import Finding, finding, internal_error_finding
@@ -130,7 +130,7 @@ def compile_pipelines(
         if tasks and not options.python:
             compile_child.preload()  # once here, inherited by every fork
         for ended in run_tasks(tasks, jobs):
-            path, folder = ended.task.key
+            path, folder = cast(tuple[str, str], ended.task.key)  # set by _task
             try:
                 compiled, found = _outcome(path, folder, ended, options)
             except Exception as exc:  # noqa: BLE001 - one file, one finding

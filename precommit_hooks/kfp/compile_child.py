@@ -134,6 +134,8 @@ def run(path: str, output: str, result_path: str, function: str, extra: str) -> 
     name = os.path.splitext(os.path.basename(path))[0]
     try:
         spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:  # not a .py file
+            raise ImportError(f"{path} is not a Python module")
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)

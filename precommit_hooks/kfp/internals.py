@@ -103,7 +103,7 @@ def memoise_type_hints() -> None:
     component (two thirds of a check's time); caching them keeps kfp's
     verdict and halves the hook's time on a large repository.
     """
-    module = importlib.import_module("kfp.dsl.v1_modelbase")
+    module: Any = importlib.import_module("kfp.dsl.v1_modelbase")
     original = require("kfp.dsl.v1_modelbase", "get_type_hints")
     if not hasattr(original, "cache_info"):
         module.get_type_hints = lru_cache(maxsize=None)(original)

@@ -248,7 +248,8 @@ def parse_cases(text: str, path: str) -> tuple[list[Case], list[Finding]]:
                 )
             )
             continue
-        first_line[case_id] = number
+        if isinstance(case_id, str):  # always: the schema requires a text id
+            first_line[case_id] = number
         cases.append(Case(number, data))
     return cases, found
 

@@ -39,7 +39,6 @@ from precommit_hooks.lifecycle.gate_config import (  # noqa: F401 - the public n
     DEFAULT_CANDIDATE,
     GATE_KEYS,
     MAX_METRICS_BYTES,
-    MAX_TOML_BYTES,
     RULE_KEYS,
     TIE_POLICIES,
     GateConfig,
@@ -93,10 +92,10 @@ class MetricVerdict:
     @property
     def relative_change(self) -> float | None:
         """(candidate - baseline) / |baseline|; None when the baseline is 0."""
-        change = self.change
-        if change is None or self.baseline == 0:
+        change, baseline = self.change, self.baseline
+        if change is None or baseline is None or baseline == 0:
             return None
-        return change / abs(self.baseline)
+        return change / abs(baseline)
 
 
 @dataclass

@@ -9,20 +9,15 @@ cannot hold are refused.  Every file is size-capped before it is read.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from precommit_hooks.core.config import dsp_table, load_toml
 from precommit_hooks.core.files import loads_strict_json, read_capped
 from precommit_hooks.core.findings import Refusal, json_problem, json_type_name
 from precommit_hooks.core.text import is_number
 from precommit_hooks.lifecycle.config_schema import schema_problem
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised only on Python 3.10
-    import tomli as tomllib
 
 GATE_KEYS = ("candidate", "baseline", "fallback_baseline", "ties", "metrics")
 RULE_KEYS = (
@@ -35,7 +30,6 @@ TIE_POLICIES = ("pass", "fail")
 GATE_SCHEMA = "tool-dsp-gate.schema.json"
 DEFAULT_CANDIDATE = "artifacts/metrics.json"
 MAX_METRICS_BYTES = 10 << 20
-MAX_TOML_BYTES = 1 << 20  # a pyproject.toml is a page or two
 
 
 @dataclass(frozen=True)
@@ -69,33 +63,6 @@ class GateConfig:
 
 
 # --------------------------------------------------------------------------- input
-
-
-def load_toml(path: Path) -> dict[str, Any]:
-    """Read a TOML file, refusing a missing, oversized or broken one with one line."""
-    data = read_capped(
-        path,
-        MAX_TOML_BYTES,
-        "pyproject.toml",
-        "no such file; pass --config pointing at pyproject.toml",
-    )
-    try:
-        return tomllib.loads(data.decode("utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise Refusal(f"{path}: not valid TOML ({exc}); fix the syntax")
-    except RecursionError:
-        raise Refusal(f"{path}: not valid TOML (nested too deep to read; flatten it)")
-    except UnicodeDecodeError:
-        raise Refusal(f"{path}: not UTF-8 text; save it as UTF-8")
-
-
-def dsp_table(data: Mapping[str, Any], path: Path) -> dict[str, Any]:
-    """The ``[tool.dsp]`` table of a parsed pyproject.toml (empty if absent)."""
-    tool = data.get("tool", {})
-    dsp = tool.get("dsp", {}) if isinstance(tool, dict) else {}
-    if not isinstance(dsp, dict):
-        raise Refusal(f"{path}: [tool.dsp] must be a table, not {json_type_name(dsp)}")
-    return dsp
 
 
 def _shown(value: object) -> str:

@@ -84,11 +84,11 @@ def _bounded_client_class() -> type:
 
     unwrapped = oras.provider.Registry.do_request.__wrapped__  # without oras' retry
 
-    class BoundedRegistry(oras.provider.Registry):  # type: ignore[misc]
+    class BoundedRegistry(oras.provider.Registry):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             # The auth backend shares this session: its requests are bounded too.
-            self.session.request = functools.partial(  # type: ignore[method-assign]
+            self.session.request = functools.partial(
                 self.session.request, timeout=TIMEOUT
             )
 

@@ -89,7 +89,7 @@ def parse_regression_config(table: object, root: Path, path: Path) -> Regression
 
 def read_project_config(config_path: Path) -> tuple[dict[str, Any], Path]:
     """``[tool.dsp]`` of the project's pyproject.toml and the project root."""
-    from precommit_hooks.lifecycle.gate import dsp_table, load_toml
+    from precommit_hooks.core.config import dsp_table, load_toml
 
     return dsp_table(load_toml(config_path), config_path), config_path.parent
 

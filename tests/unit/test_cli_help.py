@@ -80,6 +80,14 @@ def test_defaults_are_appended_only_where_the_help_is_silent():
     assert "share (default: 50%)" in text
 
 
+def test_an_option_without_help_and_a_metavar_per_value_gets_its_line():
+    # nargs=2 names each value: the metavar is a tuple, not a string.
+    parser = cli.HelpParser(prog="x")
+    parser.add_argument("--set", nargs=2, metavar=("KEY", "VALUE"), default=None)
+    text = " ".join(parser.format_help().split())
+    assert "--set KEY VALUE key value (default: none)" in text
+
+
 def test_descriptions_keep_their_paragraphs_and_lists():
     parser = cli.HelpParser(
         prog="x",

@@ -117,7 +117,7 @@ def find_compose_files(folder: str) -> list[str]:
     """Compose files in ``folder`` and its parents up to the repository root."""
     root = repo_root(folder)
     current = os.path.abspath(folder)
-    found = []
+    found: list[str] = []
     while True:
         found.extend(
             os.path.join(current, name)

@@ -129,7 +129,7 @@ def to_local(token: str, folder: str, docker: Dockerfile | None) -> str | None:
 
 def script_tokens(container: dict) -> list[tuple[str, Pos | None]]:
     """Plain command/args strings that name a script (``x.py``, ``x.sh``)."""
-    tokens = []
+    tokens: list[tuple[str, Pos | None]] = []
     for key in ("command", "args"):
         values = container.get(key)
         for index, value in enumerate(values if isinstance(values, list) else []):
@@ -140,7 +140,7 @@ def script_tokens(container: dict) -> list[tuple[str, Pos | None]]:
                 and not any(ch.isspace() for ch in value)
                 and "{{" not in value
             ):
-                tokens.append((value, values.pos_of(index)))
+                tokens.append((value, pos_of(values, index)))
     return tokens
 
 

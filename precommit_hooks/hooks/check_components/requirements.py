@@ -162,7 +162,9 @@ def package_index(ctx: Context, component: Component) -> None:
     requirements.txt. Credentials in the URL are never shown.
     """
     path = _requirements_file(ctx, component)
-    for number, line in read_requirements(path, ctx.max_bytes)[0] if path else ():
+    if path is None:
+        return
+    for number, line in read_requirements(path, ctx.max_bytes)[0]:
         found = index_option(line)
         if found is not None:
             option, url = found

@@ -74,7 +74,9 @@ def _dash_c_code(step: dict) -> Code | None:
     command = step.get("command")
     if not isinstance(command, list) or not command:
         return None
-    args = step.get("args") if isinstance(step.get("args"), list) else []
+    args = step.get("args")
+    if not isinstance(args, list):
+        args = []
     words = [(command, i) for i in range(len(command))] + [
         (args, i) for i in range(len(args))
     ]

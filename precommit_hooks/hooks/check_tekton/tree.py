@@ -149,15 +149,15 @@ def task_specs(doc: Doc) -> Iterator[tuple[dict, set[str], str]]:
                 yield task["taskSpec"], declared | names(task.get("params")), scope
 
 
-def triggers(doc: Doc) -> Iterator[tuple[dict, str]]:
+def triggers(doc: Doc) -> Iterator[tuple[yamlio.PosDict, str]]:
     """(trigger, where) of an EventListener's triggers or a Trigger's spec."""
     if not doc.tekton:
         return
-    if doc.kind == "Trigger" and isinstance(doc.data.get("spec"), dict):
+    if doc.kind == "Trigger" and isinstance(doc.data.get("spec"), yamlio.PosDict):
         yield doc.data["spec"], doc.label
     if doc.kind != "EventListener":
         return
     for index, trigger in enumerate(items(get(doc.data, "spec", "triggers"))):
-        if isinstance(trigger, dict):
+        if isinstance(trigger, yamlio.PosDict):
             name = trigger.get("name")
             yield trigger, f"trigger {name or '#' + str(index + 1)!s} of {doc.label}"

@@ -108,7 +108,7 @@ def parse_config(table: Any, config_path: Path) -> Config:
 
 def load_config(config_path: Path) -> Config:
     """The project's configuration, refused in one line when missing or wrong."""
-    from precommit_hooks.lifecycle.gate import dsp_table, load_toml
+    from precommit_hooks.core.config import dsp_table, load_toml
 
     return parse_config(
         dsp_table(load_toml(config_path), config_path).get("components"), config_path
@@ -190,7 +190,7 @@ def make_plan(config: Config) -> Plan:
 
 def diff_text(plan: Plan, root: Path) -> str:
     """A unified diff from the files on disk to what generating would write."""
-    chunks = []
+    chunks: list[str] = []
     for path in plan.changed():
         before = (plan.current[path] or "").splitlines(keepends=True)
         after = plan.wanted[path].splitlines(keepends=True)

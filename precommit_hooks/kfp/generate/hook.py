@@ -23,7 +23,7 @@ def configured(config: Path) -> bool:
     No pyproject.toml is nothing to check; a folder, a broken file or a
     ``[tool.dsp]`` that is not a table is refused by the reader in one line.
     """
-    from precommit_hooks.lifecycle.gate import dsp_table, load_toml
+    from precommit_hooks.core.config import dsp_table, load_toml
 
     if not os.path.lexists(config):
         return False

@@ -137,7 +137,12 @@ def _annotation(node: ast.expr | None, where: str, name: str) -> tuple[str, str]
 
 def _check_default(param: Param, where: str) -> None:
     value = param.default
-    python = {"String": str, "Integer": int, "Float": (int, float), "Boolean": bool}
+    python: dict[str, type | tuple[type, ...]] = {
+        "String": str,
+        "Integer": int,
+        "Float": (int, float),
+        "Boolean": bool,
+    }
     wanted = python[param.type]
     wrong_bool = isinstance(value, bool) and param.type != "Boolean"
     if not isinstance(value, wanted) or wrong_bool:
@@ -206,7 +211,7 @@ def _params(func: ast.FunctionDef, source: str, doc: str) -> tuple[Param, ...]:
     return tuple(params)
 
 
-def _step_options(decorator: ast.expr, where: str) -> dict[str, str]:
+def _step_options(decorator: ast.expr | None, where: str) -> dict[str, str]:
     """``name=`` and ``description=`` given to ``@step(...)``."""
     if not isinstance(decorator, ast.Call):
         return {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from typing import Sequence
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -30,7 +31,7 @@ print(json.dumps({"python": "%d.%d" % sys.version_info[:2], "found": found}))
 """
 
 
-def probe(python: str, names: list[str]) -> dict:
+def probe(python: str, names: Sequence[str]) -> dict:
     """The interpreter's version and the installed versions of ``names``."""
     try:
         done = subprocess.run(

@@ -16,14 +16,15 @@ import os
 import posixpath
 import re
 import shutil
+import sys
 from dataclasses import dataclass, field
 
 from precommit_hooks.core.findings import Refusal
 from precommit_hooks.kfp.local.dockerfile import ImageLayout, Step
 
-try:  # Python 3.11+
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # pragma: no cover - Python 3.10 only
+else:  # pragma: no cover - exercised only on Python 3.10
     import tomli as tomllib
 
 SITE = ".site"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 from urllib.parse import urlsplit
 
 from precommit_hooks.core import yamlio
@@ -186,9 +186,9 @@ def without_skipped(
 def make_plan(
     pipeline: str,
     params: list[str],
-    sets: list[str] = (),
+    sets: Sequence[str] = (),
     compose_path: str | None = None,
-    skip: list[str] = (),
+    skip: Sequence[str] = (),
 ) -> Plan:
     """Compile, read and check everything; nothing is written."""
     arguments_given = split_pairs(params, "--arg")

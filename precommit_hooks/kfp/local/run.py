@@ -178,7 +178,7 @@ def execute(step: Step, log_path: str, say: Callable[[str], Any]) -> float:
             text=True,
             errors="replace",
         )
-        for line in process.stdout:
+        for line in process.stdout or ():  # never None: stdout=PIPE
             log.write(line)
             say(f"[{step.task.name}] {line.rstrip()}")
             if line.strip():

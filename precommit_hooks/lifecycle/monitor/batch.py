@@ -214,7 +214,7 @@ def read_jsonl(
         return fast
     values: dict[str, list[float]] = {name: [] for name in features}
     extra: list[list[str] | None] = [[] for _ in optional]
-    lines = []
+    lines: list[int] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -234,8 +234,8 @@ def read_jsonl(
     if not lines:
         raise Refusal(f"{path}: no rows; the batch is empty")
     columns = {name: np.array(v, dtype=float) for name, v in values.items()}
-    extra = [None if column is None else np.array(column) for column in extra]
-    return Batch(path, np.array(lines), columns, extra[0], extra[1])
+    arrays = [None if column is None else np.array(column) for column in extra]
+    return Batch(path, np.array(lines), columns, arrays[0], arrays[1])
 
 
 def _optional(seen: list[str] | None, value: object) -> list[str] | None:

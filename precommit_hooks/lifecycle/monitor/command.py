@@ -114,7 +114,8 @@ def monitor_command(args: argparse.Namespace) -> int:
         if getattr(args, option):
             parse_date(getattr(args, option), "--" + option.replace("_", "-"))
     reference = read_reference(_reference_path(args, table, root))
-    max_bytes = args.max_bytes or (table or {}).get("max_bytes", DEFAULT_MAX_BYTES)
+    checked = table if isinstance(table, dict) else {}  # parse_limits refused others
+    max_bytes = args.max_bytes or checked.get("max_bytes", DEFAULT_MAX_BYTES)
     require_numeric()
     from precommit_hooks.lifecycle.monitor import render
     from precommit_hooks.lifecycle.monitor.batch import read_batch

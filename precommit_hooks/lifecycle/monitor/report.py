@@ -212,10 +212,12 @@ def collect_cases(verdict: Verdict) -> None:
     reasons: dict[int, list[str]] = {}
     for name, profile in ref.features.items():
         values = batch.columns[name]
-        for i in np.flatnonzero(
+        for row in np.flatnonzero(
             (values < profile.minimum) | (values > profile.maximum)
         ):
-            reasons.setdefault(int(i), []).append(f"{name} outside the training range")
+            reasons.setdefault(int(row), []).append(
+                f"{name} outside the training range"
+            )
     if batch.predictions is not None and batch.labels is not None:
         wrong = np.flatnonzero(batch.predictions != batch.labels)
         for i in wrong.tolist():
