@@ -39,7 +39,6 @@ from precommit_hooks.lifecycle.gate_config import (  # noqa: F401 - the public n
     DEFAULT_CANDIDATE,
     GATE_KEYS,
     MAX_METRICS_BYTES,
-    MAX_TOML_BYTES,
     RULE_KEYS,
     TIE_POLICIES,
     GateConfig,
