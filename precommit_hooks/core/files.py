@@ -22,7 +22,7 @@ from typing import Any, Iterator
 
 from precommit_hooks.core.atomic import new_file_mode  # noqa: F401 - public name
 from precommit_hooks.core.atomic import write_atomic_bytes
-from precommit_hooks.core.findings import Refusal, refuse_special_file
+from precommit_hooks.core.findings import Refusal, json_problem, refuse_special_file
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
@@ -64,6 +64,17 @@ def loads_strict_json(text: str | bytes) -> Any:
     return json.loads(
         text, parse_constant=_refuse_constant, object_pairs_hook=_no_duplicate_keys
     )
+
+
+def json_object(text: str | bytes, path: Path, what: str) -> dict[str, Any]:
+    """``text`` (read from ``path``) as a strict JSON object, or a one-line Refusal."""
+    try:
+        value = loads_strict_json(text)
+    except (ValueError, RecursionError) as exc:
+        raise Refusal(f"{path}: not valid {what} JSON ({json_problem(exc)})")
+    if not isinstance(value, dict):
+        raise Refusal(f"{path}: {what} must be a JSON object")
+    return value
 
 
 def read_capped(path: Path, max_bytes: int, what: str, missing: str) -> bytes:
