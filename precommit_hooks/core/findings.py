@@ -190,21 +190,33 @@ def special_file_problem(path: str | os.PathLike[str]) -> str | None:
     return None
 
 
-def json_type_name(value: object) -> str:
-    """JSON's (and TOML's) name for a parsed value's type, for messages."""
+def value_kind(value: object) -> str:
+    """The kind of a parsed value: null, boolean, integer, number, string,
+    list, mapping, or else the Python type's name."""
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "boolean"
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
         return "number"
     if isinstance(value, str):
         return "string"
-    if isinstance(value, list):
-        return "array"
     if isinstance(value, dict):
-        return "object"
+        return "mapping"
+    if isinstance(value, list):
+        return "list"
     return type(value).__name__
+
+
+_JSON_KINDS = {"integer": "number", "list": "array", "mapping": "object"}
+
+
+def json_type_name(value: object) -> str:
+    """JSON's (and TOML's) name for a parsed value's type, for messages."""
+    kind = value_kind(value)
+    return _JSON_KINDS.get(kind, kind)
 
 
 def os_error_text(exc: OSError) -> str:
