@@ -66,6 +66,14 @@ def loads_strict_json(text: str | bytes) -> Any:
     )
 
 
+def json_or_none(text: str) -> Any:
+    """``text``'s JSON value, or None where it is not JSON (text that may be either)."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
 def json_object(text: str | bytes, path: Path, what: str) -> dict[str, Any]:
     """``text`` (read from ``path``) as a strict JSON object, or a one-line Refusal."""
     try:
