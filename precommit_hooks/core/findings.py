@@ -78,13 +78,18 @@ class UsageParser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
+def add_format_option(
+    parser: argparse.ArgumentParser, choices: Sequence[str], help: str | None = None
+) -> None:
+    """``--format``: how the result is printed; the first choice is the default."""
+    parser.add_argument("--format", choices=choices, default=choices[0], help=help)
+
+
 def hook_parser(prog: str, description: str) -> argparse.ArgumentParser:
     """The options every file hook shares: filenames, --format, --strict."""
     parser = UsageParser(prog=prog, description=description)
     parser.add_argument("filenames", nargs="*", help="files to check")
-    parser.add_argument(
-        "--format", choices=("text", "json"), default="text", help="output format"
-    )
+    add_format_option(parser, ("text", "json"), "output format")
     parser.add_argument(
         "--strict", action="store_true", help="warnings also fail the hook"
     )
