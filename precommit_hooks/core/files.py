@@ -74,14 +74,21 @@ def json_or_none(text: str) -> Any:
         return None
 
 
-def json_object(text: str | bytes, path: Path, what: str) -> dict[str, Any]:
-    """``text`` (read from ``path``) as a strict JSON object, or a one-line Refusal."""
+def json_object(
+    text: str | bytes, where: str | Path, what: str = "", shape: str = ""
+) -> dict[str, Any]:
+    """``text`` (read at ``where``) as a strict JSON object, or a one-line Refusal.
+
+    ``what`` names the file in the messages; ``shape`` replaces the one for a
+    value that is not an object.
+    """
     try:
         value = loads_strict_json(text)
     except (ValueError, RecursionError) as exc:
-        raise Refusal(f"{path}: not valid {what} JSON ({json_problem(exc)})")
+        kind = f"{what} JSON" if what else "JSON"
+        raise Refusal(f"{where}: not valid {kind} ({json_problem(exc)})")
     if not isinstance(value, dict):
-        raise Refusal(f"{path}: {what} must be a JSON object")
+        raise Refusal(f"{where}: {shape or what + ' must be a JSON object'}")
     return value
 
 

@@ -195,24 +195,25 @@ def special_file_problem(path: str | os.PathLike[str]) -> str | None:
     return None
 
 
+# bool before int: True is an int to isinstance.
+_KINDS = (
+    (bool, "boolean"),
+    (int, "integer"),
+    (float, "number"),
+    (str, "string"),
+    (dict, "mapping"),
+    (list, "list"),
+)
+
+
 def value_kind(value: object) -> str:
     """The kind of a parsed value: null, boolean, integer, number, string,
     list, mapping, or else the Python type's name."""
     if value is None:
         return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, dict):
-        return "mapping"
-    if isinstance(value, list):
-        return "list"
-    return type(value).__name__
+    return next(
+        (kind for cls, kind in _KINDS if isinstance(value, cls)), type(value).__name__
+    )
 
 
 _JSON_KINDS = {"integer": "number", "list": "array", "mapping": "object"}
