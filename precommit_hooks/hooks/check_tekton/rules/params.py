@@ -6,7 +6,7 @@ from typing import Any, Callable, Iterable
 
 from precommit_hooks.core.rules import rule
 from precommit_hooks.core.text import did_you_mean
-from precommit_hooks.hooks.check_tekton.loader import Context, Doc
+from precommit_hooks.hooks.check_tekton.loader import HOOK, Context, Doc
 from precommit_hooks.hooks.check_tekton.tree import (
     PARAM_RE,
     TT_PARAM_RE,
@@ -67,7 +67,7 @@ def _trigger_template(ctx: Context, doc: Doc) -> None:
     )
 
 
-@rule("check-tekton", "param-undeclared")
+@rule(HOOK, "param-undeclared")
 def param_undeclared(ctx: Context, doc: Doc) -> None:
     """`$(params.x)` not declared in its scope, or `$(tt.params.x)` not declared
     by the TriggerTemplate.

@@ -9,6 +9,7 @@ from precommit_hooks.core.findings import WARNING
 from precommit_hooks.core.rules import rule
 from precommit_hooks.core.text import did_you_mean
 from precommit_hooks.hooks.check_tekton.loader import (
+    HOOK,
     KNOWN,
     NEWER,
     TEKTON,
@@ -18,7 +19,6 @@ from precommit_hooks.hooks.check_tekton.loader import (
 )
 from precommit_hooks.hooks.check_tekton.tree import get, pos
 
-HOOK = "check-tekton"
 _PATHLIKE = re.compile(r"^[\w.\-/]+\.ya?ml$")
 
 
