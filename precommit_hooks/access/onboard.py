@@ -41,13 +41,8 @@ from precommit_hooks.access.prune import (
     prune_plan,
 )
 from precommit_hooks.core.files import write_atomic
-from precommit_hooks.core.findings import (
-    ERROR,
-    Refusal,
-    add_format_option,
-    print_json,
-    print_text,
-)
+from precommit_hooks.core.findings import ERROR, Refusal, print_json, print_text
+from precommit_hooks.core.findings import add_format_option
 from precommit_hooks.core.text import is_dns_label
 from precommit_hooks.core.yamlio import YamlError, load
 

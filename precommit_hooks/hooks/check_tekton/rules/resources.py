@@ -19,11 +19,12 @@ from precommit_hooks.hooks.check_tekton.loader import (
 )
 from precommit_hooks.hooks.check_tekton.tree import get, pos
 
-_PATHLIKE = re.compile(r"^[\w.\-/]+\.ya?ml$")
-
 
 def _tekton_group(doc: Doc) -> bool:
     return doc.api.split("/", 1)[0] in (TEKTON, TRIGGERS)
+
+
+_PATHLIKE = re.compile(r"^[\w.\-/]+\.ya?ml$")
 
 
 @rule(HOOK, "not-a-resource")
