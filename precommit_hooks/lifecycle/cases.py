@@ -22,7 +22,7 @@ from typing import Any, Mapping
 
 from precommit_hooks.core.files import loads_strict_json
 from precommit_hooks.core.text import did_you_mean, is_number
-from precommit_hooks.lifecycle.config_schema import load_schema
+from precommit_hooks.lifecycle.config_schema import GUESS, load_schema
 from precommit_hooks.core.findings import (
     Finding,
     finding,
@@ -82,16 +82,13 @@ def _validator() -> Any:
     )
 
 
-_GUESS = '; did you mean "{}"?'  # the cases file's messages quote JSON-style
-
-
 def _unknown_keys(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     """One problem per unknown key, the first few named with a did-you-mean."""
     unknown = [key for key in data if key not in CASE_KEYS]
     problems = [
         (
             "case-unknown-key",
-            f"unknown key {key!r}" + did_you_mean(key, CASE_KEYS, form=_GUESS),
+            f"unknown key {key!r}" + did_you_mean(key, CASE_KEYS, form=GUESS),
         )
         for key in unknown[:MAX_UNKNOWN_KEYS_NAMED]
     ]
