@@ -22,6 +22,7 @@ from precommit_hooks.core.findings import (
     print_json,
     refuse_special_file,
 )
+from precommit_hooks.core.yamldata import get_in
 
 MAX_PAYLOAD_BYTES = 25 << 20  # GitHub's own cap on webhook payloads
 ALLOWED_ASSOCIATIONS = ("OWNER", "MEMBER", "COLLABORATOR")
@@ -45,14 +46,6 @@ def verify_signature(body: bytes, signature: str, secret: bytes) -> None:
             "the webhook signature does not match the body: not sent by GitHub "
             "with this secret"
         )
-
-
-def _get(data: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(key)
-    return data
 
 
 def pull_request_number(event: dict) -> int:
@@ -88,13 +81,13 @@ def authorize_event(event: Any, profiles: Any) -> dict[str, Any]:
             "run; post a new comment"
         )
     number = pull_request_number(event)
-    login = _get(event, "comment", "user", "login")
+    login = get_in(event, "comment", "user", "login")
     if not isinstance(login, str) or not login:
         raise Refusal("the payload names no commenter (comment.user.login)")
-    sender = _get(event, "sender", "login")
+    sender = get_in(event, "sender", "login")
     if sender is not None and sender != login:
         raise Refusal(f"the sender {sender!r} is not the commenter {login!r}")
-    if _get(event, "comment", "user", "type") == "Bot":
+    if get_in(event, "comment", "user", "type") == "Bot":
         raise Refusal(f"{login!r} is a bot; only people start pipeline runs")
     association = event["comment"].get("author_association")
     if association not in ALLOWED_ASSOCIATIONS:
@@ -108,7 +101,7 @@ def authorize_event(event: Any, profiles: Any) -> dict[str, Any]:
             f"{login!r} is not in {profiles.path or 'profiles.yaml'}; an admin adds "
             "them as {email, github} under admins or contributors"
         )
-    repo = _get(event, "repository", "full_name")
+    repo = get_in(event, "repository", "full_name")
     if not isinstance(repo, str):
         raise Refusal("the payload has no repository.full_name")
     return {"pr": number, "commenter": login, "repo": repo}

@@ -102,13 +102,10 @@ def _parse_comment_command(args: argparse.Namespace) -> int:
 def configure_parse_comment(parser: argparse.ArgumentParser) -> None:
     """``dsp parse-comment [--repo DIR]``: the comment body on stdin."""
     parser.add_argument(
-        "--repo",
-        default=None,
-        help="checkout to check the pipeline file and its inputs against",
+        "--repo", help="checkout to check the pipeline file and its inputs against"
     )
     parser.add_argument(
         "--compiled-output",
-        default=None,
         help="with --repo: also write the compiled pipeline YAML to this file",
     )
     parser.set_defaults(func=_parse_comment_command)

@@ -42,6 +42,7 @@ from precommit_hooks.access.prune import (
 )
 from precommit_hooks.core.files import write_atomic
 from precommit_hooks.core.findings import ERROR, Refusal, print_json, print_text
+from precommit_hooks.core.findings import add_format_option
 from precommit_hooks.core.text import is_dns_label
 from precommit_hooks.core.yamlio import YamlError, load
 
@@ -172,12 +173,10 @@ def configure_onboard(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="with --prune-plan: 'kubectl get ... -l <selector> -o yaml' output",
     )
-    parser.add_argument(
-        "--format",
-        choices=("json", "names"),
-        default="json",
-        help="with --prune-plan: JSON, or one kind.group/name a line "
-        "for 'kubectl delete'",
+    add_format_option(
+        parser,
+        ("json", "names"),
+        "with --prune-plan: JSON, or one kind.group/name a line for 'kubectl delete'",
     )
     parser.set_defaults(func=run_onboard)
 

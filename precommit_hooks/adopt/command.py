@@ -43,6 +43,7 @@ from precommit_hooks.adopt.report import text_summary
 from precommit_hooks.adopt.transaction import CRUFT_FILE, apply_plan
 from precommit_hooks.core.findings import (
     Refusal,
+    add_format_option,
     print_json,
     print_text,
     refuse_special_file,
@@ -257,11 +258,10 @@ def configure_adopt(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also bring the iris example's code (src/<package>/) and its tests",
     )
-    parser.add_argument(
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        help="text: a readable summary (default); json: for machines",
+    add_format_option(
+        parser,
+        ("text", "json"),
+        "text: a readable summary (default); json: for machines",
     )
     parser.add_argument(
         "--dry-run", action="store_true", help="list what would change; change nothing"

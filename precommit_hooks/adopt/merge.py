@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from precommit_hooks.core import yamlio
+from precommit_hooks.core.yamldata import plain
 
 PRECOMMIT_CONFIG = ".pre-commit-config.yaml"
 GITIGNORE = ".gitignore"
@@ -66,15 +67,6 @@ def merge_gitignore(user_text: str, template_text: str) -> tuple[str, list[str]]
         head += nl  # a blank line between the user's lines and ours
     body = (nl + nl).join(nl.join(group) for group in groups)
     return user_text + head + f"# {MARK}{nl}" + body + nl, added
-
-
-def _plain(value: Any) -> Any:
-    """PosDict/PosList to plain dict/list, for comparing and dumping."""
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    return value
 
 
 def _precommit_root(text: str, who: str) -> yamlio.PosDict:
@@ -341,11 +333,11 @@ def _check_meaning(
     merged: str, user: yamlio.PosDict, new_repos: list[Any], new_keys: dict
 ) -> None:
     """The merged text must mean the user's entries plus exactly the additions."""
-    expected = _plain(user)
-    expected["repos"] = expected["repos"] + _plain(new_repos)
-    expected.update(_plain(new_keys))
+    expected = plain(user)
+    expected["repos"] = expected["repos"] + plain(new_repos)
+    expected.update(plain(new_keys))
     try:
-        got = _plain(_precommit_root(merged, "the merged"))
+        got = plain(_precommit_root(merged, "the merged"))
     except MergeError as exc:
         raise MergeError(f"appending would break the file ({exc})") from None
     if got != expected:

@@ -7,6 +7,7 @@ non-UTF-8 file is refused in one line; each part validates its own sub-table
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 from typing import Any, Mapping
@@ -49,3 +50,16 @@ def dsp_table(data: Mapping[str, Any], path: Path) -> dict[str, Any]:
     if not isinstance(dsp, dict):
         raise Refusal(f"{path}: [tool.dsp] must be a table, not {json_type_name(dsp)}")
     return dsp
+
+
+def add_config_option(
+    parser: argparse.ArgumentParser, table: str, help: str | None = None
+) -> None:
+    """``--config``: the pyproject.toml with the ``[tool.dsp.<table>]`` it reads."""
+    name = f"tool.dsp.{table}" if table else "tool.dsp"
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=Path("pyproject.toml"),
+        help=help or f"the project's pyproject.toml with [{name}]",
+    )

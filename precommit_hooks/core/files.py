@@ -22,7 +22,7 @@ from typing import Any, Iterator
 
 from precommit_hooks.core.atomic import new_file_mode  # noqa: F401 - public name
 from precommit_hooks.core.atomic import write_atomic_bytes
-from precommit_hooks.core.findings import Refusal, refuse_special_file
+from precommit_hooks.core.findings import Refusal, json_problem, refuse_special_file
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
@@ -64,6 +64,32 @@ def loads_strict_json(text: str | bytes) -> Any:
     return json.loads(
         text, parse_constant=_refuse_constant, object_pairs_hook=_no_duplicate_keys
     )
+
+
+def json_or_none(text: str) -> Any:
+    """``text``'s JSON value, or None where it is not JSON (text that may be either)."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def json_object(
+    text: str | bytes, where: str | Path, what: str = "", shape: str = ""
+) -> dict[str, Any]:
+    """``text`` (read at ``where``) as a strict JSON object, or a one-line Refusal.
+
+    ``what`` names the file in the messages; ``shape`` replaces the one for a
+    value that is not an object.
+    """
+    try:
+        value = loads_strict_json(text)
+    except (ValueError, RecursionError) as exc:
+        kind = f"{what} JSON" if what else "JSON"
+        raise Refusal(f"{where}: not valid {kind} ({json_problem(exc)})")
+    if not isinstance(value, dict):
+        raise Refusal(f"{where}: {shape or what + ' must be a JSON object'}")
+    return value
 
 
 def read_capped(path: Path, max_bytes: int, what: str, missing: str) -> bytes:

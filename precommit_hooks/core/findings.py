@@ -78,13 +78,18 @@ class UsageParser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
+def add_format_option(
+    parser: argparse.ArgumentParser, choices: Sequence[str], help: str | None = None
+) -> None:
+    """``--format``: how the result is printed; the first choice is the default."""
+    parser.add_argument("--format", choices=choices, default=choices[0], help=help)
+
+
 def hook_parser(prog: str, description: str) -> argparse.ArgumentParser:
     """The options every file hook shares: filenames, --format, --strict."""
     parser = UsageParser(prog=prog, description=description)
     parser.add_argument("filenames", nargs="*", help="files to check")
-    parser.add_argument(
-        "--format", choices=("text", "json"), default="text", help="output format"
-    )
+    add_format_option(parser, ("text", "json"), "output format")
     parser.add_argument(
         "--strict", action="store_true", help="warnings also fail the hook"
     )
@@ -190,21 +195,34 @@ def special_file_problem(path: str | os.PathLike[str]) -> str | None:
     return None
 
 
-def json_type_name(value: object) -> str:
-    """JSON's (and TOML's) name for a parsed value's type, for messages."""
+# bool before int: True is an int to isinstance.
+_KINDS = (
+    (bool, "boolean"),
+    (int, "integer"),
+    (float, "number"),
+    (str, "string"),
+    (dict, "mapping"),
+    (list, "list"),
+)
+
+
+def value_kind(value: object) -> str:
+    """The kind of a parsed value: null, boolean, integer, number, string,
+    list, mapping, or else the Python type's name."""
     if value is None:
         return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
+    return next(
+        (kind for cls, kind in _KINDS if isinstance(value, cls)), type(value).__name__
+    )
+
+
+_JSON_KINDS = {"integer": "number", "list": "array", "mapping": "object"}
+
+
+def json_type_name(value: object) -> str:
+    """JSON's (and TOML's) name for a parsed value's type, for messages."""
+    kind = value_kind(value)
+    return _JSON_KINDS.get(kind, kind)
 
 
 def os_error_text(exc: OSError) -> str:

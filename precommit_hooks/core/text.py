@@ -1,6 +1,7 @@
 """Small text helpers every part shares: one of each, so messages agree.
 
 * :func:`closest` / :func:`did_you_mean`: the near-miss suggestion of a typo;
+* :func:`clip`: a long line cut for a message;
 * :func:`positive_int`: the argparse type of every byte or count limit;
 * :func:`is_number`: a real int or float (not bool, nan or inf);
 * :func:`text_table`: a plain aligned table for terminal output;
@@ -32,11 +33,20 @@ def closest(
 
 
 def did_you_mean(
-    word: object, choices: Iterable[object], cutoff: float = TYPO_CUTOFF
+    word: object,
+    choices: Iterable[object],
+    cutoff: float = TYPO_CUTOFF,
+    form: str = " (did you mean {!r}?)",
 ) -> str:
-    """``" (did you mean 'x'?)"`` for the closest choice, or ``""``."""
+    """``" (did you mean 'x'?)"`` (or ``form`` filled) for the closest choice,
+    or ``""``."""
     guess = closest(word, choices, cutoff)
-    return f" (did you mean {guess!r}?)" if guess else ""
+    return form.format(guess) if guess else ""
+
+
+def clip(line: str, limit: int) -> str:
+    """``line`` cut to ``limit`` characters, with "..." when it was longer."""
+    return line if len(line) <= limit else line[:limit] + "..."
 
 
 def positive_int(text: str) -> int:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from precommit_hooks.core.findings import Finding, finding
+from precommit_hooks.core.findings import Finding, finding, value_kind
 
 Pos = tuple[int, int]
 
@@ -58,23 +58,32 @@ def pos_of(container: Any, key: Any) -> Pos | None:
     return None
 
 
-def type_name(value: Any) -> str:
-    """A YAML-ish name for a value's type, for messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"boolean {str(value).lower()}"
-    if isinstance(value, int):
-        return f"integer {value}"
-    if isinstance(value, float):
-        return f"number {value}"
-    if isinstance(value, str):
-        return "string"
+def get_in(data: Any, *keys: str) -> Any:
+    """``data[k1][k2]...``, or None where a level is not a mapping."""
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def plain(value: Any) -> Any:
+    """PosDict/PosList to plain dict/list, for comparing and dumping."""
     if isinstance(value, dict):
-        return "mapping"
+        return {key: plain(item) for key, item in value.items()}
     if isinstance(value, list):
-        return "list"
-    return type(value).__name__
+        return [plain(item) for item in value]
+    return value
+
+
+def type_name(value: Any) -> str:
+    """A YAML-ish name for a value's type, for messages (scalars with their value)."""
+    kind = value_kind(value)
+    if kind == "boolean":
+        return f"boolean {str(value).lower()}"
+    if kind in ("integer", "number"):
+        return f"{kind} {value}"
+    return kind
 
 
 @functools.lru_cache(maxsize=2)

@@ -27,6 +27,7 @@ from precommit_hooks.core.findings import (
 from precommit_hooks.core.rules import rule, rules_of
 from precommit_hooks.core.text import did_you_mean
 from precommit_hooks.core.images import is_tag
+from precommit_hooks.lifecycle.oci import DIGEST
 
 HOOK = "check-serving"
 API_VERSION = "serving.kserve.io/v1beta1"
@@ -46,7 +47,6 @@ MODEL_FORMATS = (
     "mlflow",
 )
 DNS_1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
-OCI_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 OCI_REPOSITORY = re.compile(r"^[a-z0-9]+(?:[._/-][a-z0-9]+)*$")
 
 
@@ -167,7 +167,7 @@ def storage_uri_problem(uri: object) -> str | None:
         return "names no registry host and repository"
     if "@" in path:
         repository, ref = path.split("@", 1)
-        bad_ref = None if OCI_DIGEST.match(ref) else "digest is not sha256:<64 hex>"
+        bad_ref = None if DIGEST.match(ref) else "digest is not sha256:<64 hex>"
     elif ":" in path.rsplit("/", 1)[-1]:
         repository, ref = path.rsplit(":", 1)
         bad_ref = None if is_tag(ref) else f"tag {ref!r} is not a valid tag"

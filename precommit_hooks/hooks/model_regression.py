@@ -20,11 +20,13 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from precommit_hooks import __version__
+from precommit_hooks.core.config import add_config_option
 from precommit_hooks.core.files import read_capped, write_atomic
 from precommit_hooks.core.findings import (
     Finding,
     Refusal,
     UsageParser,
+    add_format_option,
     print_text,
     report,
     run_guarded,
@@ -144,18 +146,8 @@ def _hook_parser() -> argparse.ArgumentParser:
         description="Promotion gate and behavioural regression cases at pre-push.",
     )
     parser.add_argument("filenames", nargs="*", help="ignored (pass_filenames: false)")
-    parser.add_argument(
-        "--config",
-        type=Path,
-        default=Path("pyproject.toml"),
-        help="the project's pyproject.toml with [tool.dsp]",
-    )
-    parser.add_argument(
-        "--format",
-        choices=("text", "markdown"),
-        default="text",
-        help="table format",
-    )
+    add_config_option(parser, "")
+    add_format_option(parser, ("text", "markdown"), "table format")
     parser.add_argument(
         "--no-cache", action="store_true", help="run even when nothing changed"
     )

@@ -43,6 +43,7 @@ from typing import Any, Iterable, Iterator, cast
 
 from precommit_hooks.core.files import write_atomic
 from precommit_hooks.core.findings import Finding, finding, internal_error_finding
+from precommit_hooks.core.text import clip
 from precommit_hooks.kfp import compile_child
 from precommit_hooks.kfp.compile_findings import ended_badly, failure, read_back
 from precommit_hooks.kfp.compile_findings import DEFAULT_TIMEOUT, Options
@@ -215,11 +216,7 @@ def _tail(data: bytes, lines: int = 3) -> str:
     """The last few non-blank lines of a child's output, as one short line."""
     text = data.decode("utf-8", errors="replace")
     kept = [line.strip() for line in text.splitlines() if line.strip()][-lines:]
-    return " | ".join(_short(line) for line in kept)
-
-
-def _short(line: str) -> str:
-    return line if len(line) <= _LINE_CHARS else line[:_LINE_CHARS] + "..."
+    return " | ".join(clip(line, _LINE_CHARS) for line in kept)
 
 
 def _outcome(

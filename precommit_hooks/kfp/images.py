@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from precommit_hooks.core import yamlio
+from precommit_hooks.core.yamldata import plain
 from precommit_hooks.core.files import write_atomic
 from precommit_hooks.core.findings import Refusal, print_json
 from precommit_hooks.core.text import positive_int
@@ -225,19 +226,11 @@ def _verify(path: str, text: str, data: Any, changes: list[dict[str, str]]) -> N
             "nothing was written, edit the image by hand"
         ) from None
     wanted = _images_replaced(data, {c["from"]: c["to"] for c in changes})
-    if len(again) != 1 or _plain(again[0]) != _plain(wanted):
+    if len(again) != 1 or plain(again[0]) != plain(wanted):
         raise Refusal(
             f"{path}: the image could not be replaced without changing anything "
             "else; nothing was written, edit the image by hand"
         )
-
-
-def _plain(data: Any) -> Any:
-    if isinstance(data, dict):
-        return {key: _plain(value) for key, value in data.items()}
-    if isinstance(data, list):
-        return [_plain(item) for item in data]
-    return data
 
 
 def write_text_atomic(path: str, text: str) -> None:

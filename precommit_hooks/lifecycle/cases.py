@@ -18,11 +18,11 @@ import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 from precommit_hooks.core.files import loads_strict_json
-from precommit_hooks.core.text import closest, is_number
-from precommit_hooks.lifecycle.config_schema import load_schema
+from precommit_hooks.core.text import did_you_mean, is_number
+from precommit_hooks.lifecycle.config_schema import GUESS, load_schema
 from precommit_hooks.core.findings import (
     Finding,
     finding,
@@ -73,12 +73,6 @@ class Case:
 # ------------------------------------------------------------------ the cases file
 
 
-def did_you_mean(key: str, allowed: Sequence[str]) -> str:
-    """``'; did you mean "x"?'`` for the closest allowed key, or ``""``."""
-    guess = closest(key, allowed)
-    return f'; did you mean "{guess}"?' if guess else ""
-
-
 @functools.lru_cache(maxsize=None)
 def _validator() -> Any:
     import jsonschema  # only when a cases file is read
@@ -92,7 +86,10 @@ def _unknown_keys(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     """One problem per unknown key, the first few named with a did-you-mean."""
     unknown = [key for key in data if key not in CASE_KEYS]
     problems = [
-        ("case-unknown-key", f"unknown key {key!r}" + did_you_mean(key, CASE_KEYS))
+        (
+            "case-unknown-key",
+            f"unknown key {key!r}" + did_you_mean(key, CASE_KEYS, form=GUESS),
+        )
         for key in unknown[:MAX_UNKNOWN_KEYS_NAMED]
     ]
     if len(unknown) > MAX_UNKNOWN_KEYS_NAMED:

@@ -14,7 +14,7 @@ import json
 from importlib import resources
 from typing import Any, Iterable
 
-from precommit_hooks.core.text import closest
+from precommit_hooks.core.text import did_you_mean
 
 # Which problem a person should read first at the same depth.
 _PRIORITY = {"additionalProperties": 0, "type": 1, "required": 2}
@@ -29,13 +29,13 @@ def load_schema(name: str) -> dict[str, Any]:
     return json.loads(text)
 
 
+GUESS = '; did you mean "{}"?'  # config and cases messages quote JSON-style
+
+
 def unknown_key_hint(key: str, allowed: Iterable[str]) -> str:
     """``'; did you mean "x"?'``, or the allowed keys when none is close."""
     names = sorted(allowed)
-    guess = closest(key, names)
-    return (
-        f'; did you mean "{guess}"?' if guess else "; allowed keys: " + ", ".join(names)
-    )
+    return did_you_mean(key, names, form=GUESS) or "; allowed keys: " + ", ".join(names)
 
 
 def _where(table: str, path: list[Any], on_value: bool) -> str:

@@ -34,7 +34,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from precommit_hooks.core.findings import print_json, print_text, refuse_special_file
+from precommit_hooks.core.config import add_config_option
+from precommit_hooks.core.findings import (
+    add_format_option,
+    print_json,
+    print_text,
+    refuse_special_file,
+)
 from precommit_hooks.lifecycle.gate_config import (  # noqa: F401 - the public names
     DEFAULT_CANDIDATE,
     GATE_KEYS,
@@ -326,17 +332,15 @@ def configure_gate(parser: argparse.ArgumentParser) -> None:
         help="the metrics to beat (default: [tool.dsp.gate] baseline, "
         "else fallback_baseline)",
     )
-    parser.add_argument(
-        "--config",
-        type=Path,
-        default=Path("pyproject.toml"),
-        help="pyproject.toml with [tool.dsp.gate] (default: ./pyproject.toml)",
+    add_config_option(
+        parser,
+        "gate",
+        "pyproject.toml with [tool.dsp.gate] (default: ./pyproject.toml)",
     )
-    parser.add_argument(
-        "--format",
-        choices=("text", "markdown", "json"),
-        default="text",
-        help="text table, Markdown for a PR comment, or JSON",
+    add_format_option(
+        parser,
+        ("text", "markdown", "json"),
+        "text table, Markdown for a PR comment, or JSON",
     )
     parser.set_defaults(func=gate_command)
 

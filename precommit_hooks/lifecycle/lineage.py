@@ -27,10 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from precommit_hooks.core.files import loads_strict_json
+from precommit_hooks.core.files import json_object
 from precommit_hooks.core.findings import (
     Refusal,
-    json_problem,
     print_json,
     print_text,
     refuse_special_file,
@@ -214,14 +213,10 @@ def read_json_object(path: Path, what: str) -> dict[str, Any]:
     """A JSON object file (strict: no NaN, no duplicate keys), or one line."""
     refuse_special_file(path, f"{what} JSON file")
     try:
-        data = loads_strict_json(path.read_bytes())
+        data = path.read_bytes()
     except FileNotFoundError:
         raise Refusal(f"{path}: no {what} file; fix the path")
-    except (ValueError, RecursionError) as exc:
-        raise Refusal(f"{path}: not valid {what} JSON ({json_problem(exc)})")
-    if not isinstance(data, dict):
-        raise Refusal(f"{path}: {what} must be a JSON object")
-    return data
+    return json_object(data, path, what)
 
 
 def dataset_of_record(record: Path | None) -> tuple[str | None, str | None]:

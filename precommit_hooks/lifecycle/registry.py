@@ -23,10 +23,9 @@ import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
-from precommit_hooks.core.files import loads_strict_json, read_capped
+from precommit_hooks.core.files import json_object, read_capped
 from precommit_hooks.core.findings import (
     Refusal,
-    json_problem,
     json_type_name,
     print_json,
 )
@@ -74,14 +73,10 @@ def _read_json_object(path: Path, what: str) -> dict[str, Any]:
         f"no {what} file; train first or fix the path",
     )
     try:
-        value = loads_strict_json(data.decode("utf-8"))
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise Refusal(f"{path}: not UTF-8 text; a {what} file is JSON")
-    except (ValueError, RecursionError) as exc:
-        raise Refusal(f"{path}: not valid {what} JSON ({json_problem(exc)})")
-    if not isinstance(value, dict):
-        raise Refusal(f"{path}: {what} must be a JSON object")
-    return value
+    return json_object(text, path, what)
 
 
 def _git(args: list[str], cwd: Path) -> str | None:

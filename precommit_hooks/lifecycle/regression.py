@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from precommit_hooks.core.config import add_config_option
 from precommit_hooks.lifecycle.cases import Case, read_cases
 from precommit_hooks.lifecycle.config_schema import schema_problem
 from precommit_hooks.lifecycle.cases_record import example_from_jsonl, record_case
@@ -32,6 +33,7 @@ from precommit_hooks.core.files import loads_strict_json
 from precommit_hooks.core.text import is_number
 from precommit_hooks.core.findings import (
     Refusal,
+    add_format_option,
     json_problem,
     print_json,
     print_text,
@@ -189,12 +191,7 @@ def _config_paths(args: argparse.Namespace) -> RegressionConfig:
 
 def configure_regression(parser: argparse.ArgumentParser) -> None:
     """``dsp regression validate|run|report|record``."""
-    parser.add_argument(
-        "--config",
-        type=Path,
-        default=Path("pyproject.toml"),
-        help="the project's pyproject.toml with [tool.dsp.regression]",
-    )
+    add_config_option(parser, "regression")
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
 
@@ -216,9 +213,7 @@ def configure_regression(parser: argparse.ArgumentParser) -> None:
     ):
         sub = add(name, help_text)
         sub.add_argument("--results", type=Path, help="the runner's results JSON")
-        sub.add_argument(
-            "--format", choices=("text", "markdown", "json"), default="text"
-        )
+        add_format_option(sub, ("text", "markdown", "json"))
         sub.set_defaults(func=func)
     record = add("record", "append a case from a misclassified example")
     source = record.add_mutually_exclusive_group(required=True)

@@ -12,7 +12,7 @@ from typing import Any, Iterator, Sequence
 
 from precommit_hooks.core import yamlio
 from precommit_hooks.core.findings import ERROR, Finding, finding
-from precommit_hooks.core.text import closest
+from precommit_hooks.core.text import did_you_mean
 
 HOOK = "check-components"
 Pos = tuple[int, int]
@@ -111,5 +111,4 @@ def unknown_keys(site: KeySite) -> Iterator[Any]:
 
 def suggestion(word: Any, choices: Any) -> str:
     """``"; did you mean 'x'?"`` for the closest choice, or ``""``."""
-    guess = closest(word, choices)
-    return f"; did you mean {guess!r}?" if guess else ""
+    return did_you_mean(word, choices, form="; did you mean {!r}?")

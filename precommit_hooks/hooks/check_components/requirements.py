@@ -10,7 +10,7 @@ import os
 import re
 import shlex
 from functools import lru_cache
-from typing import Iterator
+from typing import Callable, Iterable, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 from precommit_hooks.core import yamlio
@@ -123,6 +123,21 @@ def _requirements_file(ctx: Context, component: Component) -> str | None:
     return path if os.path.lexists(path) else None
 
 
+def _report_lines(
+    ctx: Context,
+    path: str,
+    lines: Iterable[tuple[int, str]],
+    rule_id: str,
+    flags: Callable[[str], tuple[str, str] | None],
+    message: Callable[[str, str], str],
+) -> None:
+    """A ``rule_id`` finding on each line ``flags``, worded by ``message``."""
+    for number, line in lines:
+        found = flags(line)
+        if found is not None:
+            ctx.found.append(finding(path, (number, 1), rule_id, message(*found)))
+
+
 @rule(HOOK, RULE)
 def requirements(ctx: Context, component: Component) -> None:
     """A requirement in the component's requirements.txt not pinned to a version.
@@ -136,19 +151,15 @@ def requirements(ctx: Context, component: Component) -> None:
         return
     lines, read_findings = read_requirements(path, ctx.max_bytes)
     ctx.found.extend(read_findings)
-    for number, line in lines:
-        found = problem(line)
-        if found is not None:
-            entry, why = found
-            ctx.found.append(
-                finding(
-                    path,
-                    (number, 1),
-                    RULE,
-                    f"requirement {entry!r} {why}; pin it as 'name==version' so "
-                    "the image rebuilds the same",
-                )
-            )
+    _report_lines(
+        ctx,
+        path,
+        lines,
+        RULE,
+        problem,
+        lambda entry, why: f"requirement {entry!r} {why}; pin it as "
+        "'name==version' so the image rebuilds the same",
+    )
 
 
 @rule(HOOK, INDEX_RULE)
@@ -164,17 +175,13 @@ def package_index(ctx: Context, component: Component) -> None:
     path = _requirements_file(ctx, component)
     if path is None:
         return
-    for number, line in read_requirements(path, ctx.max_bytes)[0]:
-        found = index_option(line)
-        if found is not None:
-            option, url = found
-            ctx.found.append(
-                finding(
-                    path,
-                    (number, 1),
-                    INDEX_RULE,
-                    f"requirements.txt sets a package index ({option} {url}); "
-                    "remove it and set the index where the image is built "
-                    "(PIP_INDEX_URL or pip.conf)",
-                )
-            )
+    _report_lines(
+        ctx,
+        path,
+        read_requirements(path, ctx.max_bytes)[0],
+        INDEX_RULE,
+        index_option,
+        lambda option, url: f"requirements.txt sets a package index ({option} "
+        f"{url}); remove it and set the index where the image is built "
+        "(PIP_INDEX_URL or pip.conf)",
+    )

@@ -23,6 +23,7 @@ from precommit_hooks.core.findings import (
     internal_error_finding,
 )
 
+HOOK = "check-tekton"
 LIVE_BYTES = 1 << 20  # YAML text whose data stays live (about 25 MB of objects)
 TEKTON = "tekton.dev"
 TRIGGERS = "triggers.tekton.dev"

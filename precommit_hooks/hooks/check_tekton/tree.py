@@ -7,6 +7,7 @@ import re
 from typing import Any, Iterator
 
 from precommit_hooks.core import yamlio
+from precommit_hooks.core.yamldata import get_in as get  # noqa: F401 - rules use it
 from precommit_hooks.hooks.check_tekton.loader import Doc
 
 _NAME = r"[A-Za-z0-9_-]+"
@@ -14,15 +15,6 @@ _QUOTED = r"\[\s*(?:'([^']+)'|\"([^\"]+)\")\s*\]"
 PARAM_RE = re.compile(rf"\$\(params(?:\.({_NAME})|{_QUOTED})")
 TT_PARAM_RE = re.compile(rf"\$\(tt\.params(?:\.({_NAME})|{_QUOTED})")
 TASKS_RE = re.compile(rf"\$\(tasks\.({_NAME})\.")
-
-
-def get(mapping: Any, *keys: str) -> Any:
-    """``mapping[k1][k2]...``, or None where a level is not a mapping."""
-    for key in keys:
-        if not isinstance(mapping, dict):
-            return None
-        mapping = mapping.get(key)
-    return mapping
 
 
 def items(value: Any) -> list[Any]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from precommit_hooks.core.config import add_config_option
 from precommit_hooks.core.files import write_atomic
 from precommit_hooks.core.findings import Refusal, print_text, refuse_special_file
 from precommit_hooks.core.text import did_you_mean
@@ -250,9 +251,5 @@ def configure_components(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="write nothing; exit 1 with a diff when a generated file is out of date",
     )
-    generate.add_argument(
-        "--config",
-        default="pyproject.toml",
-        help="the project's pyproject.toml with [tool.dsp.components]",
-    )
+    add_config_option(generate, "components")
     generate.set_defaults(func=run)

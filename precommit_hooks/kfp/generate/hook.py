@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Sequence
 
+from precommit_hooks.core.config import add_config_option
 from precommit_hooks.core.findings import UsageParser, run_guarded
 from precommit_hooks.kfp.generate.command import run
 
@@ -38,11 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "filenames", nargs="*", help="ignored: the whole project is checked"
     )
-    parser.add_argument(
-        "--config",
-        default="pyproject.toml",
-        help="the project's pyproject.toml with [tool.dsp.components]",
-    )
+    add_config_option(parser, "components")
     args = parser.parse_args(argv)
     check = argparse.Namespace(config=args.config, check=True)
     return run_guarded(

@@ -11,12 +11,12 @@ archive, an unknown instruction) is refused with the file and line.
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 import shlex
 from dataclasses import dataclass, field
 
+from precommit_hooks.core.files import json_or_none
 from precommit_hooks.core.findings import Refusal
 
 # Instructions that change nothing a local process sees.
@@ -101,12 +101,7 @@ def substitute(text: str, values: dict[str, str]) -> str:
 
 def exec_form(text: str) -> list[str] | None:
     """The list of a JSON-form instruction (``["a", "b"]``), else None."""
-    if not text.startswith("["):
-        return None
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return None
+    value = json_or_none(text) if text.startswith("[") else None
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return value
     return None

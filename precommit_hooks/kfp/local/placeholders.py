@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from precommit_hooks.core.files import json_or_none
 from precommit_hooks.core.findings import Refusal
 
 PLACEHOLDER = re.compile(r"\{\{\$[^}]*\}\}")
@@ -125,12 +126,7 @@ def expand(word: str, bindings: Bindings) -> list[str]:
 
 
 def _structure(word: str) -> dict | None:
-    if not word.startswith('{"'):
-        return None
-    try:
-        value = json.loads(word)
-    except ValueError:
-        return None
+    value = json_or_none(word) if word.startswith('{"') else None
     if isinstance(value, dict) and set(value) & {"IfPresent", "Concat"}:
         return value
     return None

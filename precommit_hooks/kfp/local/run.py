@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from precommit_hooks.core.findings import Refusal
+from precommit_hooks.core.text import clip
 from precommit_hooks.kfp.local import placeholders
 from precommit_hooks.kfp.local.image import StagedImage, stage
 from precommit_hooks.kfp.local.plan import Plan
@@ -159,10 +160,6 @@ def prepare(
     return Step(task, argv, cwd, env, bound.output_paths, bound.parameter_files)
 
 
-def _short(line: str) -> str:
-    return line if len(line) <= _LINE_CHARS else line[:_LINE_CHARS] + "..."
-
-
 def execute(step: Step, log_path: str, say: Callable[[str], Any]) -> float:
     """Run the step, its output shown and logged; its seconds, or a refusal."""
     tail: collections.deque = collections.deque(maxlen=TAIL_LINES)
@@ -182,7 +179,7 @@ def execute(step: Step, log_path: str, say: Callable[[str], Any]) -> float:
             log.write(line)
             say(f"[{step.task.name}] {line.rstrip()}")
             if line.strip():
-                tail.append(_short(line.strip()))
+                tail.append(clip(line.strip(), _LINE_CHARS))
         code = process.wait()
     if code != 0:
         lines = " | ".join(tail) or "no output"

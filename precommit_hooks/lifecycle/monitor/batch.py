@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from precommit_hooks.core.files import loads_strict_json
-from precommit_hooks.core.findings import Refusal, json_problem, refuse_special_file
+from precommit_hooks.core.files import json_object, loads_strict_json
+from precommit_hooks.core.findings import Refusal, refuse_special_file
 from precommit_hooks.core.text import did_you_mean, is_number
 
 DEFAULT_MAX_BYTES = 256 << 20
@@ -163,13 +163,9 @@ def read_csv(
 
 
 def _json_row(path: Path, number: int, line: str) -> dict[str, Any]:
-    try:
-        row = loads_strict_json(line)
-    except (ValueError, RecursionError) as exc:
-        raise Refusal(f"{path}:{number}: not valid JSON ({json_problem(exc)})")
-    if not isinstance(row, dict):
-        raise Refusal(f"{path}:{number}: each line must be a JSON object of columns")
-    return row
+    return json_object(
+        line, f"{path}:{number}", shape="each line must be a JSON object of columns"
+    )
 
 
 def fast_jsonl(

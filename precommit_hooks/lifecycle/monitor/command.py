@@ -11,7 +11,13 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from precommit_hooks.core.findings import Refusal, print_json, print_text
+from precommit_hooks.core.config import add_config_option
+from precommit_hooks.core.findings import (
+    Refusal,
+    add_format_option,
+    print_json,
+    print_text,
+)
 from precommit_hooks.core.text import positive_int
 from precommit_hooks.lifecycle.monitor.batch import DEFAULT_MAX_BYTES
 from precommit_hooks.lifecycle.monitor.profile import parse_date
@@ -33,15 +39,10 @@ def configure_monitor(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--batch", type=Path, required=True, help="CSV or JSON lines of inputs"
     )
-    parser.add_argument(
-        "--config",
-        type=Path,
-        default=Path("pyproject.toml"),
-        help="pyproject.toml with [tool.dsp.monitor] (optional)",
+    add_config_option(
+        parser, "monitor", "pyproject.toml with [tool.dsp.monitor] (optional)"
     )
-    parser.add_argument(
-        "--format", choices=("text", "markdown", "json"), default="text"
-    )
+    add_format_option(parser, ("text", "markdown", "json"))
     parser.add_argument(
         "--output", type=Path, help="also write the JSON report here (atomically)"
     )

@@ -110,3 +110,21 @@ def test_staging_folder_leaves_nothing_behind_on_a_refusal(tmp_path):
         os.replace(stage / "kept", tmp_path / "kept")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "kept"]
     assert list((tmp_path / "a" / "b").iterdir()) == []
+
+
+def test_json_object_refuses_broken_json_and_non_objects_in_one_line() -> None:
+    where = Path("m.json")
+    assert files.json_object(b'{"a": 1}', where, "metrics") == {"a": 1}
+    with pytest.raises(files.Refusal, match=r"^m.json: not valid metrics JSON \("):
+        files.json_object('{"a": NaN}', where, "metrics")
+    with pytest.raises(files.Refusal, match=r"^m.json: metrics must be a JSON object$"):
+        files.json_object("[1]", where, "metrics")
+    with pytest.raises(files.Refusal, match=r"^b:3: not valid JSON \(.*deep"):
+        files.json_object("[" * 100_000, "b:3")
+    with pytest.raises(files.Refusal, match=r"^b:3: each line is an object$"):
+        files.json_object("1", "b:3", shape="each line is an object")
+
+
+def test_json_or_none_gives_the_value_or_none() -> None:
+    assert files.json_or_none('["a", 1]') == ["a", 1]
+    assert files.json_or_none("[not json") is None

@@ -88,3 +88,40 @@ def test_dsp_debug_re_raises_a_bug_but_not_a_refusal(
     with pytest.raises(TypeError):
         run_guarded("model-regression", bug, lambda text: None)
     assert run_guarded("model-regression", refused, lambda text: None) == 1
+
+
+def test_value_kind_and_json_type_name_name_every_kind() -> None:
+    from precommit_hooks.core.findings import json_type_name, value_kind
+
+    values = (None, False, 1, 1.0, "", {}, [], b"")
+    assert [value_kind(v) for v in values] == [
+        "null",
+        "boolean",
+        "integer",
+        "number",
+        "string",
+        "mapping",
+        "list",
+        "bytes",
+    ]
+    assert [json_type_name(v) for v in values] == [
+        "null",
+        "boolean",
+        "number",
+        "number",
+        "string",
+        "object",
+        "array",
+        "bytes",
+    ]
+
+
+def test_add_format_option_defaults_to_the_first_choice() -> None:
+    from precommit_hooks.core.findings import UsageParser, add_format_option
+
+    parser = UsageParser(prog="x")
+    add_format_option(parser, ("json", "names"))
+    assert parser.parse_args([]).format == "json"
+    with pytest.raises(SystemExit) as exc:
+        parser.parse_args(["--format", "yaml"])
+    assert exc.value.code == 2

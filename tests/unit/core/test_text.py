@@ -58,3 +58,17 @@ def test_dns_label() -> None:
 
 def test_text_table_aligns_columns() -> None:
     assert text_table(["a", "bb"], [["xxx", 1]]) == "a    bb\nxxx  1\n"
+
+
+def test_clip_cuts_only_long_lines() -> None:
+    from precommit_hooks.core.text import clip
+
+    assert clip("abc", 3) == "abc"
+    assert clip("abcd", 3) == "abc..."
+
+
+def test_did_you_mean_fills_a_form_of_the_callers_wording() -> None:
+    assert did_you_mean("comand", ["command"], form='; did you mean "{}"?') == (
+        '; did you mean "command"?'
+    )
+    assert did_you_mean("zzz", ["command"], form="{}") == ""

@@ -311,3 +311,27 @@ def test_bad_byte_column_counts_characters_and_skips_the_bom():
         yamlio.decode("t.yaml", codecs.BOM_UTF8 + "a: é\nb: ü".encode() + b"\xff\n")
     found = caught.value.finding
     assert (found.line, found.col) == (2, 5) and "0xff" in found.message
+
+
+def test_get_in_plain_and_type_name_on_read_data(tmp_path) -> None:
+    from precommit_hooks.core.yamldata import get_in, plain, type_name
+
+    path = tmp_path / "a.yaml"
+    path.write_text("a:\n  b: [1, {c: true}]\nd: 1.5\n")
+    data = yamlio.load_one(str(path)).documents[0]
+    assert get_in(data, "a", "b") == [1, {"c": True}]
+    assert get_in(data, "a", "b", "c") is None  # a list is not a mapping
+    assert get_in(data, "x", "y") is None
+    copy = plain(data)
+    assert type(copy) is dict and type(copy["a"]["b"]) is list
+    assert type(copy["a"]["b"][1]) is dict and copy == data
+    assert [type_name(v) for v in (None, True, 2, 1.5, "s", {}, [], b"")] == [
+        "null",
+        "boolean true",
+        "integer 2",
+        "number 1.5",
+        "string",
+        "mapping",
+        "list",
+        "bytes",
+    ]

@@ -7,6 +7,7 @@ through ``ctx.tekton``, the others) and adds findings to ``ctx.report``.
 from __future__ import annotations
 
 from precommit_hooks.core.rules import Rule, rules_of
+from precommit_hooks.hooks.check_tekton.loader import HOOK
 from precommit_hooks.hooks.check_tekton.rules import (  # noqa: F401 - registers
     resources,
     types,
@@ -17,8 +18,6 @@ from precommit_hooks.hooks.check_tekton.rules import (  # noqa: F401 - registers
     authorisation,
     code,
 )
-
-HOOK = "check-tekton"
 
 
 def all_rules() -> list[Rule]:

@@ -19,10 +19,8 @@ from precommit_hooks.hooks.check_tekton.interceptors import (
     comment_triggered,
     owners_checked,
 )
-from precommit_hooks.hooks.check_tekton.loader import Context, Doc
+from precommit_hooks.hooks.check_tekton.loader import HOOK, Context, Doc
 from precommit_hooks.hooks.check_tekton.tree import pipeline_specs, pos, triggers
-
-HOOK = "check-tekton"
 
 
 @lru_cache(maxsize=1024)

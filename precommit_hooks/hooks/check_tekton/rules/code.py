@@ -7,7 +7,7 @@ from typing import Any, Iterator
 
 from precommit_hooks.core.findings import WARNING
 from precommit_hooks.core.rules import rule
-from precommit_hooks.hooks.check_tekton.loader import Context, Doc
+from precommit_hooks.hooks.check_tekton.loader import HOOK, Context, Doc
 from precommit_hooks.hooks.check_tekton.steps import (
     INJECTED_RE,
     Code,
@@ -16,8 +16,6 @@ from precommit_hooks.hooks.check_tekton.steps import (
     specs_with_steps,
 )
 from precommit_hooks.hooks.check_tekton.tree import match_pos, pos
-
-HOOK = "check-tekton"
 
 
 @rule(HOOK, "script-injection")

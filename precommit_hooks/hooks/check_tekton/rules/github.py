@@ -8,10 +8,8 @@ from precommit_hooks.hooks.check_tekton.interceptors import (
     enabled,
     github_interceptors,
 )
-from precommit_hooks.hooks.check_tekton.loader import Context, Doc
+from precommit_hooks.hooks.check_tekton.loader import HOOK, Context, Doc
 from precommit_hooks.hooks.check_tekton.tree import triggers
-
-HOOK = "check-tekton"
 
 
 @rule(HOOK, "github-secret")

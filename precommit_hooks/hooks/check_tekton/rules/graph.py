@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from precommit_hooks.core.rules import rule
 from precommit_hooks.core.text import did_you_mean
-from precommit_hooks.hooks.check_tekton.loader import Context, Doc
+from precommit_hooks.hooks.check_tekton.loader import HOOK, Context, Doc
 from precommit_hooks.hooks.check_tekton.tree import (
     TASKS_RE,
     items,
@@ -14,8 +14,6 @@ from precommit_hooks.hooks.check_tekton.tree import (
     pos,
     strings,
 )
-
-HOOK = "check-tekton"
 
 
 def _named(spec: dict, groups: tuple[str, ...] = ("tasks", "finally")) -> list[dict]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Iterable
 
 from precommit_hooks.core.rules import rule
 from precommit_hooks.core.text import did_you_mean
-from precommit_hooks.hooks.check_tekton.loader import Context, Doc
+from precommit_hooks.hooks.check_tekton.loader import HOOK, Context, Doc
 from precommit_hooks.hooks.check_tekton.tree import (
     PARAM_RE,
     TT_PARAM_RE,
@@ -19,37 +19,55 @@ from precommit_hooks.hooks.check_tekton.tree import (
 )
 
 
-def _check(ctx: Context, doc: Doc, node: Any, declared: set[str], scope: str):
+def _undeclared(
+    ctx: Context,
+    doc: Doc,
+    refs: Iterable[tuple[str, Any, str]],
+    declared: set[str],
+    wording: tuple[Callable[[str], str], str],
+) -> None:
+    """A param-undeclared finding per reference to a name not in ``declared``;
+    ``wording`` is what the use is called and how to fix it."""
+    uses, fix = wording
     choices = sorted(declared)
-    for name, at, written in param_refs(PARAM_RE, node, doc):
+    for name, at, written in refs:
         if name not in declared:
             ctx.report.add(
                 doc,
                 at,
                 "param-undeclared",
-                f"{written}) uses parameter {name!r} that {scope} does not declare"
-                + did_you_mean(name, choices)
-                + "; add it to the params or fix the name",
+                f"{written}) uses {uses(name)}" + did_you_mean(name, choices) + fix,
             )
+
+
+def _check(ctx: Context, doc: Doc, node: Any, declared: set[str], scope: str):
+    _undeclared(
+        ctx,
+        doc,
+        param_refs(PARAM_RE, node, doc),
+        declared,
+        (
+            lambda name: f"parameter {name!r} that {scope} does not declare",
+            "; add it to the params or fix the name",
+        ),
+    )
 
 
 def _trigger_template(ctx: Context, doc: Doc) -> None:
-    declared = names(get(doc.data, "spec", "params"))
-    choices = sorted(declared)
     templates = get(doc.data, "spec", "resourcetemplates")
-    for name, at, written in param_refs(TT_PARAM_RE, templates, doc):
-        if name not in declared:
-            ctx.report.add(
-                doc,
-                at,
-                "param-undeclared",
-                f"{written}) uses {name!r}, which the TriggerTemplate does not declare"
-                + did_you_mean(name, choices)
-                + "; add it to spec.params",
-            )
+    _undeclared(
+        ctx,
+        doc,
+        param_refs(TT_PARAM_RE, templates, doc),
+        names(get(doc.data, "spec", "params")),
+        (
+            lambda name: f"{name!r}, which the TriggerTemplate does not declare",
+            "; add it to spec.params",
+        ),
+    )
 
 
-@rule("check-tekton", "param-undeclared")
+@rule(HOOK, "param-undeclared")
 def param_undeclared(ctx: Context, doc: Doc) -> None:
     """`$(params.x)` not declared in its scope, or `$(tt.params.x)` not declared
     by the TriggerTemplate.

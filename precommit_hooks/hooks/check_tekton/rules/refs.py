@@ -7,7 +7,7 @@ from typing import Any, Iterator
 from precommit_hooks.core.findings import WARNING
 from precommit_hooks.core.rules import rule
 from precommit_hooks.core.text import did_you_mean
-from precommit_hooks.hooks.check_tekton.loader import Context, Doc
+from precommit_hooks.hooks.check_tekton.loader import HOOK, Context, Doc
 from precommit_hooks.hooks.check_tekton.tree import get, items, pos, triggers
 
 Ref = tuple[str, Any, Any, str]  # kind, name, position, what refers
@@ -38,7 +38,7 @@ def _run_refs(doc: Doc) -> Iterator[Ref]:
             yield kind, ref["name"], pos(ref, "name"), doc.label
 
 
-@rule("check-tekton", "ref-unresolved")
+@rule(HOOK, "ref-unresolved")
 def ref_unresolved(ctx: Context, doc: Doc) -> None:
     """A binding, template, trigger, pipeline or task reference that no file defines.
 

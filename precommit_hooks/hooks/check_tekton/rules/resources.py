@@ -9,6 +9,7 @@ from precommit_hooks.core.findings import WARNING
 from precommit_hooks.core.rules import rule
 from precommit_hooks.core.text import did_you_mean
 from precommit_hooks.hooks.check_tekton.loader import (
+    HOOK,
     KNOWN,
     NEWER,
     TEKTON,
@@ -18,12 +19,12 @@ from precommit_hooks.hooks.check_tekton.loader import (
 )
 from precommit_hooks.hooks.check_tekton.tree import get, pos
 
-HOOK = "check-tekton"
-_PATHLIKE = re.compile(r"^[\w.\-/]+\.ya?ml$")
-
 
 def _tekton_group(doc: Doc) -> bool:
     return doc.api.split("/", 1)[0] in (TEKTON, TRIGGERS)
+
+
+_PATHLIKE = re.compile(r"^[\w.\-/]+\.ya?ml$")
 
 
 @rule(HOOK, "not-a-resource")

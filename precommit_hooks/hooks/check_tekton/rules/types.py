@@ -6,7 +6,7 @@ from typing import Any
 
 from precommit_hooks.core import yamlio
 from precommit_hooks.core.rules import rule
-from precommit_hooks.hooks.check_tekton.loader import Context, Doc
+from precommit_hooks.hooks.check_tekton.loader import HOOK, Context, Doc
 from precommit_hooks.hooks.check_tekton.tree import (
     get,
     items,
@@ -67,7 +67,7 @@ def _binding_kinds(ctx: Context, doc: Doc) -> None:
                 )
 
 
-@rule("check-tekton", "tekton-type")
+@rule(HOOK, "tekton-type")
 def tekton_type(ctx: Context, doc: Doc) -> None:
     """A resource, task, parameter or runAfter name that YAML 1.1 reads as a
     boolean or number (`name: no`, `name: 0123`), with the quoted fix; a
