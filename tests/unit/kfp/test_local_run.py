@@ -205,7 +205,10 @@ def test_a_failing_step_stops_the_run_with_its_name_and_last_lines(project, caps
             "scale, times, word",
         ),
         (["--arg", "times"], "--arg 'times' is not NAME=VALUE (e.g. C=0.5)"),
-        (["--arg", "times=two"], "parameter 'times' (integer) must be an integer (a whole number)"),
+        (
+            ["--arg", "times=two"],
+            "parameter 'times' (integer) must be an integer (a whole number)",
+        ),
         (["--arg", "word=file:///no/such.csv"], "no data file at /no/such.csv"),
         (["--arg", "word=file://data.csv"], "is not file:///absolute/path"),
         (
