@@ -94,7 +94,12 @@ _CHOICE = argparse._SubParsersAction._ChoicesPseudoAction
 
 
 class _PlainHelp:
-    """Mixed into any argparse formatter: no markup, every option's default said."""
+    """Mixed into any argparse formatter: no markup, every option's default said.
+
+    A mixin over argparse's HelpFormatter: mypy sees neither the base class's
+    methods through ``super()`` ([misc]) nor its private ``_prog``, ``_width``
+    and ``_current_indent`` ([attr-defined]), hence the targeted ignores below.
+    """
 
     def _format_text(self, text: str) -> str:
         text = plain_text(text)
@@ -102,8 +107,9 @@ class _PlainHelp:
             return super()._format_text(text)  # type: ignore[misc]
         if "%(prog)" in text:
             text = text % {"prog": self._prog}  # type: ignore[attr-defined]
-        width = max(self._width - self._current_indent, 11)  # type: ignore
-        indent = " " * self._current_indent  # type: ignore[attr-defined]
+        current = self._current_indent  # type: ignore[attr-defined]
+        width = max(self._width - current, 11)  # type: ignore[attr-defined]
+        indent = " " * current
         return (
             "\n\n".join(
                 _fill(part, width, indent)

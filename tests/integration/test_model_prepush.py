@@ -55,6 +55,31 @@ def project(baked_project, tmp_path_factory) -> Path:
     return root
 
 
+@pytest.fixture(scope="module")
+def trained(project, tmp_path_factory) -> Path:
+    """A copy of the default training's artifacts, to start each test from."""
+    saved = tmp_path_factory.mktemp("trained") / "artifacts"
+    shutil.copytree(project / "artifacts", saved)
+    return saved
+
+
+@pytest.fixture(autouse=True)
+def fresh_state(request):
+    """Each test starts from the default model, no current model, no cache.
+
+    The tests share one baked project (baking and training are slow) but not
+    its state: each passes alone and in any order.
+    """
+    if "project" not in request.fixturenames:
+        return
+    project = request.getfixturevalue("project")
+    trained = request.getfixturevalue("trained")
+    shutil.rmtree(project / "artifacts")
+    shutil.copytree(trained, project / "artifacts")
+    shutil.rmtree(project / "models", ignore_errors=True)
+    shutil.rmtree(project / ".git" / "dsp", ignore_errors=True)  # the hook's cache
+
+
 def package(root: Path) -> str:
     (name,) = [p.name for p in (root / "src").iterdir() if (p / "train.py").is_file()]
     return name
@@ -123,6 +148,9 @@ def push_hook(snapshot, project, push_env, tmp_path_factory):
     git(remote.parent, "init", "-q", "--bare", remote.name)
     git(project, "remote", "add", "origin", str(remote))
     (project / ".pre-commit-config.yaml").write_text(CONFIG.format(repo=path, rev=sha))
+    # Committed, as a developer would: pre-commit refuses an unstaged config.
+    git(project, "add", ".pre-commit-config.yaml")
+    git(project, "commit", "-q", "--no-verify", "-m", "use the hooks under test")
     subprocess.run(
         [*PRE_COMMIT, "install", "--hook-type", "pre-push"],
         cwd=project,
@@ -164,6 +192,8 @@ def test_unchanged_model_passes(push_hook, project):
 
 
 def test_nothing_changed_is_cached(push_hook, project):
+    code, out, pushed = push_hook("the model as trained")
+    assert code == 0 and pushed and "model-regression: passed" in out, out
     results = project / "artifacts" / "regression_results.json"
     results.unlink()
     (project / "NOTES.md").write_text("A code change that leaves the model alone.\n")
@@ -215,7 +245,11 @@ def test_pre_commit_run_at_the_pre_push_stage(push_hook, push_env, project):
             timeout=300,
         )
 
-    refused = run_stage()  # the worse model from the test above is still there
+    current = project / "models" / "current"  # the good model is promoted
+    current.mkdir(parents=True)
+    shutil.copy(project / "artifacts" / "metrics.json", current / "metrics.json")
+    train(project, "--C", BREAKING_C)
+    refused = run_stage()
     assert refused.returncode == 1, refused.stdout + refused.stderr
     assert "the promotion gate refused the candidate" in refused.stdout
     train(project)  # the default hyper-parameters again

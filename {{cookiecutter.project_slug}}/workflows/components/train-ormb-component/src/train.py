@@ -16,9 +16,11 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, metadata
 from pathlib import Path
 
-import {{ cookiecutter.package_name }}.evaluate as evaluate
-import {{ cookiecutter.package_name }}.ormb_format as ormb_format
-import {{ cookiecutter.package_name }}.train as training
+from {{ cookiecutter.package_name }} import (
+    evaluate,
+    ormb_format,
+    train as training,
+)
 
 DISTRIBUTION = "{{ cookiecutter.project_slug }}"
 
