@@ -13,7 +13,7 @@ import functools
 import re
 from typing import Any, Sequence
 
-from precommit_hooks.core import yamlio
+from precommit_hooks.core import yamldata
 from precommit_hooks.core.findings import ERROR, WARNING, Finding, finding
 from precommit_hooks.core.lookalikes import check_lookalikes
 from precommit_hooks.core.text import DNS_1123_MAX, closest, did_you_mean, is_dns_label
@@ -67,7 +67,7 @@ def email_problem(address: str) -> str:
 
 def describe_non_string(value: Any, source: str) -> str:
     """Explain a scalar YAML read as something other than text, with the fix."""
-    got = yamlio.type_name(value)
+    got = yamldata.type_name(value)
     if value is None:
         return "got an empty value (null); write the value or remove the entry"
     scalar = isinstance(value, (bool, int, float))
@@ -100,11 +100,14 @@ class Checker:
         means: dict[str, Any] = {}
         for key in unknown[:MAX_UNKNOWN_REPORTED]:
             pos = mapping.key_pos.get(key) if hasattr(mapping, "key_pos") else None
-            pos = pos or yamlio.pos_of(mapping, key)
-            written = yamlio.source_at(self.text, pos)
+            pos = pos or yamldata.pos_of(mapping, key)
+            written = yamldata.source_at(self.text, pos)
             if not isinstance(key, str) and written:
                 # `on:` or `no:` as a key: YAML 1.1 made it a boolean.
-                shown, word = f"{written!r} (read as {yamlio.type_name(key)})", written
+                shown, word = (
+                    f"{written!r} (read as {yamldata.type_name(key)})",
+                    written,
+                )
             else:
                 shown, word = repr(str(key)), str(key)
             guess = closest(word.lower(), allowed)
@@ -119,7 +122,7 @@ class Checker:
         if len(unknown) > MAX_UNKNOWN_REPORTED:
             rest = unknown[MAX_UNKNOWN_REPORTED:]
             self.add(
-                yamlio.pos_of(mapping, rest[0]),
+                yamldata.pos_of(mapping, rest[0]),
                 "profiles-unknown-key",
                 f"{len(rest)} more unknown keys in {where} from here on; "
                 f"allowed keys: {', '.join(allowed)}",
@@ -128,10 +131,10 @@ class Checker:
 
     def string(self, container: Any, key: Any, what: str) -> str | None:
         value = container[key]
-        pos = yamlio.pos_of(container, key)
+        pos = yamldata.pos_of(container, key)
         if isinstance(value, str):
             return value
-        source = yamlio.source_at(self.text, pos)
+        source = yamldata.source_at(self.text, pos)
         self.add(
             pos,
             "profiles-type",
@@ -139,7 +142,7 @@ class Checker:
         )
         return None
 
-    def name(self, profile: yamlio.PosDict, key: Any = "name") -> str | None:
+    def name(self, profile: yamldata.PosDict, key: Any = "name") -> str | None:
         if key not in profile:
             self.add(
                 profile.pos,
@@ -214,7 +217,7 @@ class Checker:
             )
         return raw
 
-    def github(self, member: yamlio.PosDict, key: Any = "github") -> str | None:
+    def github(self, member: yamldata.PosDict, key: Any = "github") -> str | None:
         value = self.string(member, key, "github")
         if value is None:
             return None

@@ -29,7 +29,7 @@ from precommit_hooks.access.profile_checks import (
     describe_non_string,
     duplicate_findings,
 )
-from precommit_hooks.core import yamlio
+from precommit_hooks.core import yamldata, yamlio
 from precommit_hooks.core.findings import ERROR, Finding, finding
 from precommit_hooks.core.lookalikes import identity_key
 
@@ -104,8 +104,8 @@ def _member(checker: Checker, items: Any, index: int, role: str) -> Member | Non
     if isinstance(item, str):
         email = checker.email(item.strip(), pos, where)
         return Member(email, None, role, *pos) if email else None
-    if not isinstance(item, yamlio.PosDict):
-        source = yamlio.source_at(checker.text, pos)
+    if not isinstance(item, yamldata.PosDict):
+        source = yamldata.source_at(checker.text, pos)
         checker.add(
             pos,
             "profiles-type",
@@ -131,7 +131,7 @@ def _member(checker: Checker, items: Any, index: int, role: str) -> Member | Non
 
 
 def _members(
-    checker: Checker, profile: yamlio.PosDict, key: str, written: Any
+    checker: Checker, profile: yamldata.PosDict, key: str, written: Any
 ) -> list[Member] | None:
     """The members under ``written`` (``key`` or its typo), or None on an error."""
     role = "admin" if key == "admins" else "contributor"
@@ -152,7 +152,7 @@ def _members(
             pos,
             "profiles-type",
             f"profiles.{key} must be a list of members, got "
-            f"{yamlio.type_name(items)}{hint}",
+            f"{yamldata.type_name(items)}{hint}",
         )
         return None
     if key == "admins" and not items:
@@ -166,14 +166,14 @@ def _members(
     return [m for m in found if m is not None]
 
 
-def _profile_of(checker: Checker, data: Any) -> yamlio.PosDict | None:
+def _profile_of(checker: Checker, data: Any) -> yamldata.PosDict | None:
     """The mapping under ``profiles:`` (or its typo), or None with a finding."""
-    if not isinstance(data, yamlio.PosDict):
+    if not isinstance(data, yamldata.PosDict):
         checker.add(
             getattr(data, "pos", (1, 1)),
             "profiles-type",
             f"profiles.yaml must be a mapping with a 'profiles' key, got "
-            f"{yamlio.type_name(data)}; start with 'profiles:'",
+            f"{yamldata.type_name(data)}; start with 'profiles:'",
         )
         return None
     written = checker.unknown_keys(data, TOP_KEYS, "the file").get("profiles")
@@ -186,12 +186,12 @@ def _profile_of(checker: Checker, data: Any) -> yamlio.PosDict | None:
         )
         return None
     profile = data[written]
-    if not isinstance(profile, yamlio.PosDict):
+    if not isinstance(profile, yamldata.PosDict):
         checker.add(
             data.pos_of(written),
             "profiles-type",
             "profiles must be a mapping {name, admins, contributors}, got "
-            f"{yamlio.type_name(profile)}",
+            f"{yamldata.type_name(profile)}",
         )
         return None
     return profile

@@ -11,7 +11,8 @@ from typing import Any, Iterable, Sequence
 
 from precommit_hooks.access.manifests import ISTIO_API, RBAC_API, labels
 from precommit_hooks.core.findings import Refusal
-from precommit_hooks.core.yamlio import YamlError, load, type_name
+from precommit_hooks.core.yamldata import type_name
+from precommit_hooks.core.yamlio import YamlError, load
 
 PRUNABLE = (
     ("rbac.authorization.k8s.io", "RoleBinding"),

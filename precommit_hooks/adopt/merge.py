@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from precommit_hooks.core import yamlio
+from precommit_hooks.core import yamldata, yamlio
 from precommit_hooks.core.yamldata import plain
 
 PRECOMMIT_CONFIG = ".pre-commit-config.yaml"
@@ -69,13 +69,13 @@ def merge_gitignore(user_text: str, template_text: str) -> tuple[str, list[str]]
     return user_text + head + f"# {MARK}{nl}" + body + nl, added
 
 
-def _precommit_root(text: str, who: str) -> yamlio.PosDict:
+def _precommit_root(text: str, who: str) -> yamldata.PosDict:
     try:
         loaded = yamlio.parse(text, PRECOMMIT_CONFIG)
     except yamlio.YamlError as exc:
         raise MergeError(f"{who} {PRECOMMIT_CONFIG} is not valid YAML: {exc}") from None
     docs = loaded.documents
-    if len(docs) != 1 or not isinstance(docs[0], yamlio.PosDict):
+    if len(docs) != 1 or not isinstance(docs[0], yamldata.PosDict):
         raise MergeError(f"{who} {PRECOMMIT_CONFIG} is not one YAML mapping")
     root = docs[0]
     repos = root.get("repos")
@@ -114,7 +114,7 @@ def _hooks_indent(repos: list[Any]) -> tuple[int, int]:
     """
     for repo in repos:
         hooks = repo["hooks"]
-        if isinstance(hooks, yamlio.PosList) and hooks and "hooks" in repo.key_pos:
+        if isinstance(hooks, yamldata.PosList) and hooks and "hooks" in repo.key_pos:
             key_col = repo.key_pos["hooks"][1]
             dash, item = hooks.pos[1] - key_col, hooks.pos_of(0)[1] - key_col
             if 0 <= dash < item:
@@ -130,7 +130,7 @@ class _StringStream:
         self.text += data.decode() if isinstance(data, bytes) else data
 
 
-def _repos_end_line(lines: list[str], root: yamlio.PosDict) -> int:
+def _repos_end_line(lines: list[str], root: yamldata.PosDict) -> int:
     """0-based index of the line before which new repos go (end of ``repos``)."""
     repos_line = root.key_pos["repos"][0]
     later = [pos[0] for pos in root.key_pos.values() if pos and pos[0] > repos_line]
@@ -173,8 +173,8 @@ def _repo_key(url: Any) -> str:
 
 
 def _settings_additions(
-    user: yamlio.PosDict,
-    template: yamlio.PosDict,
+    user: yamldata.PosDict,
+    template: yamldata.PosDict,
     round_trip: Any,
     added: list[str],
     notes: list[str],
@@ -216,7 +216,7 @@ def _settings_additions(
 
 
 def _template_additions(
-    user: yamlio.PosDict, template: yamlio.PosDict, template_text: str
+    user: yamldata.PosDict, template: yamldata.PosDict, template_text: str
 ) -> tuple[list[Any], dict[str, Any], list[str], list[str]]:
     """The template's repos entries and settings the user lacks.
 
@@ -330,7 +330,7 @@ def _repos_block(lines: list[str], repos: Any, new_repos: list[Any], nl: str) ->
 
 
 def _check_meaning(
-    merged: str, user: yamlio.PosDict, new_repos: list[Any], new_keys: dict
+    merged: str, user: yamldata.PosDict, new_repos: list[Any], new_keys: dict
 ) -> None:
     """The merged text must mean the user's entries plus exactly the additions."""
     expected = plain(user)

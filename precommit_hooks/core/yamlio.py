@@ -28,17 +28,7 @@ import stat
 from typing import Any
 
 from precommit_hooks.core.findings import ERROR, WARNING, Finding, finding
-from precommit_hooks.core.yamldata import (
-    Loaded,
-    Pos,
-    PosDict,
-    PosList,
-    YamlError,
-    fail,
-    pos_of,
-    source_at,
-    type_name,
-)
+from precommit_hooks.core.yamldata import Loaded, Pos, YamlError, fail
 from precommit_hooks.core.yamlparse import DEFAULT_MAX_DEPTH, DEFAULT_MAX_NODES, parse
 
 DEFAULT_MAX_BYTES = 1 << 20
@@ -191,14 +181,9 @@ __all__ = [
     "ERROR",
     "Loaded",
     "Pos",
-    "PosDict",
-    "PosList",
     "YamlError",
     "load",
     "load_one",
     "parse",
-    "pos_of",
     "read_text",
-    "source_at",
-    "type_name",
 ]

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
-from precommit_hooks.core import yamlio
+from precommit_hooks.core import yamldata, yamlio
 from precommit_hooks.core.findings import (
     Finding,
     emit,
@@ -72,8 +72,8 @@ def _get(data: Any, *keys: str) -> tuple[Any, Any]:
 
 
 def _at(ctx: Context, parent: Any, key: str, rule_id: str, message: str) -> Finding:
-    pos = yamlio.pos_of(parent, key) if parent is not None else None
-    return finding(ctx.path, pos or yamlio.pos_of(ctx.doc, "kind"), rule_id, message)
+    pos = yamldata.pos_of(parent, key) if parent is not None else None
+    return finding(ctx.path, pos or yamldata.pos_of(ctx.doc, "kind"), rule_id, message)
 
 
 @rule(HOOK, "serving-api")

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from precommit_hooks.core import yamlio
+from precommit_hooks.core import yamldata, yamlio
 from precommit_hooks.core.yamldata import plain
 from precommit_hooks.core.files import write_atomic
 from precommit_hooks.core.findings import Refusal, print_json
@@ -65,7 +65,7 @@ def image_sites(data: Any, path: str) -> list[ImageSite]:
     if not isinstance(data, dict):
         raise Refusal(
             f"{path} is not a KFP component: its top level is "
-            f"{yamlio.type_name(data)}, not a mapping"
+            f"{yamldata.type_name(data)}, not a mapping"
         )
     containers: list[Any] = []
     # Any level may be a scalar or a list in a broken file: only mappings count.

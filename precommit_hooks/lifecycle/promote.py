@@ -50,6 +50,8 @@ from precommit_hooks.lifecycle.lineage import (
     read_json_object,
     record_pipeline_run,
 )
+from precommit_hooks.lifecycle.oci import split_reference
+from precommit_hooks.lifecycle.ormb import ormb_config
 from precommit_hooks.lifecycle.regression import (
     parse_regression_config,
     read_project_config,
@@ -206,7 +208,7 @@ def judge_cases(
 def model_config_for(candidate: Candidate, args: argparse.Namespace) -> dict:
     """The ORMB config, with the pipeline run recorded beside the git revision."""
     source, commit = dataset_of_record(args.dataset_record)
-    config = registry.ormb_config(
+    config = ormb_config(
         framework=args.framework,
         model_format=args.model_format,
         size=sum(p.stat().st_size for p in candidate.model_files),
@@ -253,7 +255,7 @@ def promote(args: argparse.Namespace) -> Promotion:
     """Judge, push, and move ``current`` when allowed (see the module docstring)."""
     candidate = find_candidate(args.model_dir)
     gate.read_gate_config(args.config)  # a bad config: refused before the network
-    host, repository, tag = registry.split_reference(args.repository)
+    host, repository, tag = split_reference(args.repository)
     if tag != "latest" or args.repository.endswith(":latest"):
         raise Refusal(
             f"{args.repository!r}: name the repository without a tag (host/repo); "

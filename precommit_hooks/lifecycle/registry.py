@@ -31,33 +31,21 @@ from precommit_hooks.core.findings import (
 )
 from precommit_hooks.core.text import positive_int
 from precommit_hooks.lifecycle import oci
-from precommit_hooks.lifecycle.layers import (  # noqa: F401 - the public names
+from precommit_hooks.lifecycle.layers import (
     KSERVE_LAYER_MEDIA_TYPE,
     KSERVE_MODEL_DIR,
-    MODEL_DIR,
-    MODEL_LAYER_MEDIA_TYPES,
-    ORMB_LAYER_MEDIA_TYPE,
     UnpackLimits,
-    UnpackState,
     pack_model,
-    unpack_model,
 )
-from precommit_hooks.lifecycle.pull import pull_model  # noqa: F401 - public
-from precommit_hooks.lifecycle.oci import (  # noqa: F401 - the public names
-    OCI_MANIFEST_MEDIA_TYPE,
-    check_blob,
-    sha256_digest,
-    split_reference,
-)
-from precommit_hooks.lifecycle.ormb import (  # noqa: F401 - the public names
+from precommit_hooks.lifecycle.oci import sha256_digest, split_reference
+from precommit_hooks.lifecycle.ormb import (
     CONFIG_FILE,
-    MAX_CONFIG_BYTES,
     ORMB_CONFIG_MEDIA_TYPE,
     config_bytes,
     numeric_metrics,
     ormb_config,
-    parse_config,
 )
+from precommit_hooks.lifecycle.pull import pull_model
 
 ANNOTATION_SOURCE = "org.opencontainers.image.source"
 ANNOTATION_REVISION = "org.opencontainers.image.revision"

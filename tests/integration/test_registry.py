@@ -14,7 +14,14 @@ from tests.support.servers import docker_registry, free_port
 
 from precommit_hooks import cli
 
-from precommit_hooks.lifecycle import registry
+from precommit_hooks.lifecycle.oci import (
+    OCI_MANIFEST_MEDIA_TYPE,
+    check_blob,
+    sha256_digest,
+    split_reference,
+)
+from precommit_hooks.lifecycle.ormb import ORMB_CONFIG_MEDIA_TYPE
+from precommit_hooks.lifecycle.pull import pull_model
 from precommit_hooks.core.findings import Refusal
 
 ORIGIN = "https://github.com/acme/iris-classifier.git"
@@ -99,7 +106,7 @@ def _push(ref: str, capsys, *extra: str) -> dict:
 def _manifest(host: str, repository: str, tag: str) -> dict:
     request = urllib.request.Request(
         f"http://{host}/v2/{repository}/manifests/{tag}",
-        headers={"Accept": registry.OCI_MANIFEST_MEDIA_TYPE},
+        headers={"Accept": OCI_MANIFEST_MEDIA_TYPE},
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.load(response)
@@ -109,7 +116,7 @@ def test_push_writes_ormb_config_and_annotations(oci_registry, trained, capsys):
     pushed = _push(f"{oci_registry}/iris/model:v1", capsys)
     assert pushed["digest"].startswith("sha256:")
     manifest = _manifest(oci_registry, "iris/model", "v1")
-    assert manifest["config"]["mediaType"] == registry.ORMB_CONFIG_MEDIA_TYPE
+    assert manifest["config"]["mediaType"] == ORMB_CONFIG_MEDIA_TYPE
     assert manifest["config"]["digest"] == pushed["config_digest"]
     # KServe's OCI storage takes this layer type, with the files under models/.
     assert [layer["mediaType"] for layer in manifest["layers"]] == [
@@ -175,7 +182,7 @@ def test_pull_round_trip_checks_digests(oci_registry, trained, tmp_path, capsys)
     reference.write_text("x")
     for pulled in (out / "model" / "model.joblib", out / "ormb-config.json"):
         assert pulled.stat().st_mode & 0o777 == reference.stat().st_mode & 0o777
-    by_digest = registry.pull_model(
+    by_digest = pull_model(
         f"{oci_registry}/iris/model@{pushed['digest']}", tmp_path / "by-digest"
     )
     assert by_digest["digest"] == pushed["digest"]
@@ -193,9 +200,7 @@ def test_pull_refuses_a_moved_tag(oci_registry, trained, tmp_path, capsys):
     new = _push(f"{oci_registry}/iris/model:moving", capsys)
     assert new["digest"] != old["digest"]
     with pytest.raises(Refusal, match="is not the expected sha256:"):
-        registry.pull_model(
-            f"{oci_registry}/iris/model:moving", tmp_path / "x", old["digest"]
-        )
+        pull_model(f"{oci_registry}/iris/model:moving", tmp_path / "x", old["digest"])
     assert not (tmp_path / "x").exists()  # nothing unpacked before the check
 
 
@@ -211,14 +216,14 @@ def test_pull_refuses_an_artifact_that_is_not_a_model(oci_registry, tmp_path):
         quiet=True,
     )
     with pytest.raises(Refusal, match="is not ORMB's application/vnd.caicloud"):
-        registry.pull_model(f"{oci_registry}/iris/notes:v1", tmp_path / "out")
+        pull_model(f"{oci_registry}/iris/notes:v1", tmp_path / "out")
 
 
 def test_pull_missing_tag_and_unreachable_registry(oci_registry, tmp_path):
     with pytest.raises(Refusal, match="not found in the registry"):
-        registry.pull_model(f"{oci_registry}/iris/model:nope", tmp_path / "o")
+        pull_model(f"{oci_registry}/iris/model:nope", tmp_path / "o")
     with pytest.raises(Refusal, match="cannot reach the registry"):
-        registry.pull_model(f"127.0.0.1:{free_port()}/iris/model:v1", tmp_path / "o")
+        pull_model(f"127.0.0.1:{free_port()}/iris/model:v1", tmp_path / "o")
 
 
 def test_push_needs_a_git_revision(oci_registry, tmp_path, monkeypatch, capsys):
@@ -299,10 +304,10 @@ def test_pull_refuses_a_bad_output_or_digest_before_fetching(tmp_path):
     a_file = tmp_path / "a-file"
     a_file.write_text("x")
     with pytest.raises(Refusal, match=r"--output .*a-file is a file, not a folder"):
-        registry.pull_model(ref, a_file)
+        pull_model(ref, a_file)
     assert a_file.read_text() == "x"
     with pytest.raises(Refusal, match=r"--digest 'xyz' is not sha256: and 64 lower"):
-        registry.pull_model(ref, tmp_path / "out", expected_digest="xyz")
+        pull_model(ref, tmp_path / "out", expected_digest="xyz")
     assert not (tmp_path / "out").exists()
 
 
@@ -318,26 +323,26 @@ def test_pull_refuses_a_bad_output_or_digest_before_fetching(tmp_path):
 )
 def test_bad_references(reference, message):
     with pytest.raises(Refusal, match=message):
-        registry.split_reference(reference)
+        split_reference(reference)
 
 
 def test_reference_parts():
-    assert registry.split_reference("127.0.0.1:5000/iris/model") == (
+    assert split_reference("127.0.0.1:5000/iris/model") == (
         "127.0.0.1:5000",
         "iris/model",
         "latest",
     )
-    assert registry.split_reference("h.example.com/a/b:v2")[2] == "v2"
+    assert split_reference("h.example.com/a/b:v2")[2] == "v2"
 
 
 def test_blob_digest_and_size_checks():
     data = b"model bytes"
-    good = {"digest": registry.sha256_digest(data), "size": len(data)}
-    registry.check_blob(data, good, "layer")
+    good = {"digest": sha256_digest(data), "size": len(data)}
+    check_blob(data, good, "layer")
     with pytest.raises(Refusal, match="layer digest mismatch"):
-        registry.check_blob(b"tampered!!!", good, "layer")
+        check_blob(b"tampered!!!", good, "layer")
     with pytest.raises(Refusal, match="size mismatch"):
-        registry.check_blob(data, {**good, "size": 3}, "layer")
+        check_blob(data, {**good, "size": 3}, "layer")
 
 
 def test_pull_reads_the_older_ormb_layout(oci_registry, tmp_path):
@@ -346,7 +351,7 @@ def test_pull_reads_the_older_ormb_layout(oci_registry, tmp_path):
     reference = put_model(
         oci_registry, "ormb-layout", [tar_gz([("model/model.joblib", b"old")])]
     )
-    pulled = registry.pull_model(reference, tmp_path / "out")
+    pulled = pull_model(reference, tmp_path / "out")
     assert pulled["files"] == [str(tmp_path / "out" / "model" / "model.joblib")]
     assert (tmp_path / "out" / "model" / "model.joblib").read_bytes() == b"old"
 

@@ -26,7 +26,7 @@ import functools
 import os
 from typing import Sequence
 
-from precommit_hooks.core import yamlio
+from precommit_hooks.core import yamldata, yamlio
 from precommit_hooks.core.findings import Finding, emit, hook_parser, run_checks
 from precommit_hooks.core.rules import rules_of
 
@@ -47,7 +47,7 @@ def read_component(ctx: Context, documents: list) -> Component | None:
     """The file's component for the rules, or None (with a finding) if none."""
     spec = documents[0] if documents else None
     if not isinstance(spec, dict):
-        got = "nothing" if not documents else yamlio.type_name(spec)
+        got = "nothing" if not documents else yamldata.type_name(spec)
         ctx.add(
             None if spec is None else getattr(spec, "pos", None),
             "component-type",

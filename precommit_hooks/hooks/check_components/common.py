@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from precommit_hooks.core import yamlio
+from precommit_hooks.core import yamldata
 from precommit_hooks.core.findings import ERROR, WARNING
 from precommit_hooks.core.images import ImageRefError, parse_image
 from precommit_hooks.core.rules import rule
@@ -86,7 +86,7 @@ def image_present(ctx: Context, component: Component) -> None:
             ctx.add(
                 pos_of(mapping, "image"),
                 "component-image",
-                f"image must be a string, got {yamlio.type_name(image)}; "
+                f"image must be a string, got {yamldata.type_name(image)}; "
                 "write 'image: registry/name:tag'",
             )
         elif image.strip():

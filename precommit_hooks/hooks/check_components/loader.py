@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from precommit_hooks.core import yamlio
+from precommit_hooks.core import yamldata
 
 from precommit_hooks.core.rules import rule
 
@@ -68,7 +68,7 @@ def _concat_with_if(value: Any, pos: Pos | None) -> Pos | None:
         node, where = stack.pop()
         if isinstance(node, list):
             stack.extend(
-                (v, yamlio.pos_of(node, i) or where) for i, v in enumerate(node)
+                (v, yamldata.pos_of(node, i) or where) for i, v in enumerate(node)
             )
         elif isinstance(node, dict):
             for key, inner in node.items():

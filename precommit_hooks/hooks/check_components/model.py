@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
-from precommit_hooks.core import yamlio
+from precommit_hooks.core import yamldata
 from precommit_hooks.core.findings import ERROR, Finding, finding
 from precommit_hooks.core.text import did_you_mean
 
@@ -85,7 +85,7 @@ class Component:
 
 def pos_of(container: Any, key: Any) -> Pos | None:
     """The position of ``container[key]``, else of the container itself."""
-    return yamlio.pos_of(container, key) or getattr(container, "pos", None)
+    return yamldata.pos_of(container, key) or getattr(container, "pos", None)
 
 
 def key_pos(mapping: Any, key: Any) -> Pos | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from precommit_hooks.core import yamlio
+from precommit_hooks.core import yamldata
 from precommit_hooks.core.rules import rule
 
 from precommit_hooks.hooks.check_components.model import (
@@ -73,7 +73,7 @@ class _V1Walk:
     def walk(self, value: Any, pos: Pos | None) -> None:
         if isinstance(value, list):
             for index, item in enumerate(value):
-                self.walk(item, yamlio.pos_of(value, index) or pos)
+                self.walk(item, yamldata.pos_of(value, index) or pos)
             return
         if not isinstance(value, dict):
             return
@@ -91,7 +91,7 @@ class _V1Walk:
             self.reference(kind, arg, arg_pos, "output")
         elif kind == "concat":
             if not isinstance(arg, list):
-                got = yamlio.type_name(arg)
+                got = yamldata.type_name(arg)
                 self.ctx.add(arg_pos, RULE, f"concat takes a list, got {got}")
             self.walk(arg, arg_pos)
         elif kind == "if":
@@ -110,7 +110,7 @@ class _V1Walk:
                 pos,
                 RULE,
                 "if takes a mapping {cond: ..., then: [...], else: [...]}, got "
-                f"{yamlio.type_name(arg)}",
+                f"{yamldata.type_name(arg)}",
             )
             return
         if "cond" not in arg:
@@ -126,7 +126,7 @@ class _V1Walk:
             else (self.outputs, self.inputs)
         )
         if not isinstance(name, str):
-            got = yamlio.type_name(name)
+            got = yamldata.type_name(name)
             self.ctx.add(pos, RULE, f"{{{kind}: ...}} must name an {what}, got {got}")
             return
         if name in own:
@@ -174,7 +174,7 @@ def _v2(ctx: Context, container: Container, name: str, component: Any) -> None:
             for side, kind, ref in _V2_PLACEHOLDER.findall(value):
                 if ref not in defined[side][kind]:
                     ctx.add(
-                        yamlio.pos_of(values, index),
+                        yamldata.pos_of(values, index),
                         RULE,
                         f"executor {container.label!r} uses {side}.{kind}[{ref!r}], "
                         f"which component {name!r} does not define in "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from precommit_hooks.core import yamlio
+from precommit_hooks.core import yamldata
 from precommit_hooks.core.rules import rule
 from precommit_hooks.core.text import closest
 
@@ -99,7 +99,7 @@ def _type_problems(component: Component) -> list[tuple[Pos | None, str]]:
             problems.append(
                 (
                     pos_of(spec, key),
-                    f"{key} must be a string, got {yamlio.type_name(spec[key])}; "
+                    f"{key} must be a string, got {yamldata.type_name(spec[key])}; "
                     "quote it",
                 )
             )
@@ -111,7 +111,7 @@ def _type_problems(component: Component) -> list[tuple[Pos | None, str]]:
                 (
                     pos_of(spec, written),
                     f"{key} must be a list of {{name: ...}} mappings, got "
-                    f"{yamlio.type_name(value)}",
+                    f"{yamldata.type_name(value)}",
                 )
             )
     return problems
@@ -133,10 +133,10 @@ def value_types(ctx: Context, component: Component) -> None:
     for key, index, item in component.items:
         if not isinstance(item, dict):
             ctx.add(
-                yamlio.pos_of(component.spec[component.item_keys[key]], index),
+                yamldata.pos_of(component.spec[component.item_keys[key]], index),
                 "component-type",
                 f"each {key[:-1]} must be a mapping with a name, got "
-                f"{yamlio.type_name(item)}",
+                f"{yamldata.type_name(item)}",
             )
     for container in component.containers:
         for key in ("command", "args"):
@@ -145,7 +145,7 @@ def value_types(ctx: Context, component: Component) -> None:
                 ctx.add(
                     pos_of(container.mapping, key),
                     "component-type",
-                    f"{key} must be a list, got {yamlio.type_name(value)}",
+                    f"{key} must be a list, got {yamldata.type_name(value)}",
                 )
 
 
@@ -162,7 +162,7 @@ def item_names(ctx: Context, component: Component) -> None:
             continue
         singular, name = key[:-1], item.get("name")
         if not isinstance(name, str) or not name.strip():
-            got = yamlio.type_name(name) if "name" in item else "nothing"
+            got = yamldata.type_name(name) if "name" in item else "nothing"
             quote = "; quote it" if isinstance(name, (bool, int, float)) else ""
             ctx.add(
                 pos_of(item, "name") if "name" in item else pos_of(item, None),
@@ -217,7 +217,7 @@ def _implementation_problem(component: Component) -> tuple[Any, str] | None:
     if not isinstance(implementation, dict):
         return pos_of(spec, key), (
             "implementation must be a mapping with a 'container', got "
-            f"{yamlio.type_name(implementation)}"
+            f"{yamldata.type_name(implementation)}"
         )
     container = implementation.get("container")
     if container is None and "graph" in implementation:
@@ -227,7 +227,7 @@ def _implementation_problem(component: Component) -> tuple[Any, str] | None:
         )
     if container is not None and not isinstance(container, dict):
         return pos_of(implementation, "container"), (
-            f"container must be a mapping, got {yamlio.type_name(container)}"
+            f"container must be a mapping, got {yamldata.type_name(container)}"
         )
     return None
 

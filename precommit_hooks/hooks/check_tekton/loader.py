@@ -15,7 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from precommit_hooks.core import yamlio
+from precommit_hooks.core import yamldata, yamlio
 from precommit_hooks.core.findings import (
     ERROR,
     Finding,
@@ -115,7 +115,7 @@ class Doc:
         """The scalar written at ``pos``, read from one line (never the file)."""
         if not pos or not 0 < pos[0] <= len(self.lines):
             return ""
-        return yamlio.source_at(self.lines[pos[0] - 1], (1, pos[1]))
+        return yamldata.source_at(self.lines[pos[0] - 1], (1, pos[1]))
 
 
 def identify(doc: Doc) -> None:

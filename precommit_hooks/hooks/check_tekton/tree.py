@@ -6,7 +6,7 @@ import bisect
 import re
 from typing import Any, Iterator
 
-from precommit_hooks.core import yamlio
+from precommit_hooks.core import yamldata, yamlio
 from precommit_hooks.core.yamldata import get_in as get  # noqa: F401 - rules use it
 from precommit_hooks.hooks.check_tekton.loader import Doc
 
@@ -22,7 +22,7 @@ def items(value: Any) -> list[Any]:
 
 
 def pos(container: Any, key: Any) -> yamlio.Pos | None:
-    return yamlio.pos_of(container, key)
+    return yamldata.pos_of(container, key)
 
 
 def names(params: Any) -> set[str]:
@@ -141,15 +141,15 @@ def task_specs(doc: Doc) -> Iterator[tuple[dict, set[str], str]]:
                 yield task["taskSpec"], declared | names(task.get("params")), scope
 
 
-def triggers(doc: Doc) -> Iterator[tuple[yamlio.PosDict, str]]:
+def triggers(doc: Doc) -> Iterator[tuple[yamldata.PosDict, str]]:
     """(trigger, where) of an EventListener's triggers or a Trigger's spec."""
     if not doc.tekton:
         return
-    if doc.kind == "Trigger" and isinstance(doc.data.get("spec"), yamlio.PosDict):
+    if doc.kind == "Trigger" and isinstance(doc.data.get("spec"), yamldata.PosDict):
         yield doc.data["spec"], doc.label
     if doc.kind != "EventListener":
         return
     for index, trigger in enumerate(items(get(doc.data, "spec", "triggers"))):
-        if isinstance(trigger, yamlio.PosDict):
+        if isinstance(trigger, yamldata.PosDict):
             name = trigger.get("name")
             yield trigger, f"trigger {name or '#' + str(index + 1)!s} of {doc.label}"

@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from precommit_hooks.core import yamlio
+from precommit_hooks.core import yamldata, yamlio
 from precommit_hooks.core.findings import ERROR, WARNING
 from tests.support.paths import FIXTURES
 
@@ -277,10 +277,10 @@ def test_bom_then_bad_byte_names_that_byte():
 
 def test_source_at_gives_the_written_scalar():
     text = "name: no  # comment\nlist: [0123, x]\n"
-    assert yamlio.source_at(text, (1, 7)) == "no"
-    assert yamlio.source_at(text, (2, 8)) == "0123"
-    assert yamlio.source_at(text, None) == ""
-    assert yamlio.source_at(text, (9, 1)) == ""
+    assert yamldata.source_at(text, (1, 7)) == "no"
+    assert yamldata.source_at(text, (2, 8)) == "0123"
+    assert yamldata.source_at(text, None) == ""
+    assert yamldata.source_at(text, (9, 1)) == ""
 
 
 def test_empty_and_null_documents():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from precommit_hooks.core import yamlio
+from precommit_hooks.core import yamldata
 from precommit_hooks.core.findings import WARNING
 from precommit_hooks.core.rules import rule
 from precommit_hooks.core.text import did_you_mean
@@ -52,7 +52,7 @@ def not_a_resource(ctx: Context, doc: Doc) -> None:
         doc.pos,
         "not-a-resource",
         f"a document must be a Kubernetes object (a mapping with apiVersion "
-        f"and kind), got {yamlio.type_name(data)}",
+        f"and kind), got {yamldata.type_name(data)}",
     )
 
 

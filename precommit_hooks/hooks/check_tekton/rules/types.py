@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from precommit_hooks.core import yamlio
+from precommit_hooks.core import yamldata
 from precommit_hooks.core.rules import rule
 from precommit_hooks.hooks.check_tekton.loader import HOOK, Context, Doc
 from precommit_hooks.hooks.check_tekton.tree import (
@@ -27,10 +27,10 @@ def _require_string(ctx: Context, doc: Doc, container: Any, key: Any, what: str)
     written = doc.source_at(at)
     scalar = value is None or isinstance(value, (bool, int, float))
     why = (
-        f"YAML reads the unquoted {written} as {yamlio.type_name(value)}; "
+        f"YAML reads the unquoted {written} as {yamldata.type_name(value)}; "
         f"quote it: '{written}'"
         if scalar and written and written[0] not in "'\"[{"
-        else f"got {yamlio.type_name(value)}"
+        else f"got {yamldata.type_name(value)}"
     )
     ctx.report.add(doc, at, "tekton-type", f"{what} must be a string; {why}")
 
@@ -63,7 +63,7 @@ def _binding_kinds(ctx: Context, doc: Doc) -> None:
                     pos(binding, "ref"),
                     "tekton-type",
                     f"binding #{index + 1} of {where}: kind must be a string, "
-                    f"got {yamlio.type_name(kind)}",
+                    f"got {yamldata.type_name(kind)}",
                 )
 
 
