@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -168,8 +169,25 @@ def test_pipeline_local_trains_on_the_features_and_records_their_commit(baked):
             f"LAKEFS_ENDPOINT={endpoint}",
             env=S3_ENV,
         )
-    assert pinned.returncode == 0, pinned.stdout + pinned.stderr
-    ormb, record, profile = run_outputs(project)
+        assert pinned.returncode == 0, pinned.stdout + pinned.stderr
+        ormb, record, profile = run_outputs(project)  # before the next run
+        missing = make_local(
+            project,
+            f"IRIS_FEATURES_REF={'e' * 64}",
+            f"LAKEFS_ENDPOINT={endpoint}",
+            env=S3_ENV,
+        )
+    # A commit without the features: one line naming the file and the fix (the
+    # runner clips it; the step's log holds it whole).
+    assert missing.returncode != 0
+    message = missing.stderr.strip().splitlines()[-2]  # make's own line is last
+    assert message.startswith(f"dsp pipeline: step '{STEP}' failed (exit 1)")
+    log = re.search(r"\(full log: (\S+)\)$", message)[1]
+    assert (project / log).read_text() == (
+        f"iris_classifier.features:read_features: no features at {REPOSITORY}/"
+        f"{'e' * 64}/features/iris.parquet; features_ref must be a lakeFS commit "
+        f"holding features/iris.parquet, not '{'e' * 64}'\n"
+    )
     uri = f"s3://{REPOSITORY}/{COMMIT}/features/iris.parquet"
     assert (record["source"], record["commit_id"], record["rows"]) == (uri, COMMIT, 150)
     assert ormb["dataset"]["git"] == {"repository": uri, "revision": COMMIT}
