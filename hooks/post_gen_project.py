@@ -16,6 +16,8 @@ OPTIONAL_FOLDERS = {
     ".tekton": "use_tekton",
     ".github": "use_github_actions",
     "feature_repo": "use_feast",
+    # The component of features.py's @step, generated like profile-data's.
+    "workflows/components/read-features": "use_feast",
 }
 
 

@@ -6,7 +6,9 @@ pre-commit runs it: a fresh interpreter running the console script
 ``dsp components generate --check`` with interpreter start and imports
 included. Prints every run and the median (target: under 1 s).
 
-Run: .venv/bin/python tests/bench/bench_generate.py [--runs 10]
+With --feast the project is baked with use_feast=yes (two step sources).
+
+Run: .venv/bin/python tests/bench/bench_generate.py [--runs 10] [--feast]
 """
 
 from __future__ import annotations
@@ -27,10 +29,11 @@ from tests.support.template import bake  # noqa: E402
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--feast", action="store_true", help="bake use_feast=yes")
     args = parser.parse_args()
     hook = Path(sys.executable).parent / "check-components-sync"
     with tempfile.TemporaryDirectory() as folder:
-        project = bake(Path(folder))
+        project = bake(Path(folder), **({"use_feast": True} if args.feast else {}))
         times = []
         for _ in range(args.runs):
             start = time.perf_counter()

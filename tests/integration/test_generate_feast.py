@@ -99,7 +99,7 @@ def test_feature_repo_files_parse_and_read_lakefs_at_a_ref(project, monkeypatch)
     ]
     keywords = {k.arg: ast.unparse(k.value) for k in call.keywords}
     assert keywords["path"] == "features_uri(ref)"
-    assert keywords["s3_endpoint_override"] == "endpoint(ref)"
+    assert keywords["s3_endpoint_override"] == "endpoint(ref, endpoint_url)"
 
 
 def test_feast_is_installed_and_run_only_with_the_option(project):

@@ -435,9 +435,10 @@ def test_template_syntax_in_an_answer_is_refused_not_rendered(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_longest_names_stay_within_the_line_length(tmp_path):
+@pytest.mark.parametrize("use_feast", [False, True], ids=["default", "feast"])
+def test_longest_names_stay_within_the_line_length(tmp_path, use_feast):
     """A 63-character slug and package still give black- and flake8-clean code."""
-    project = bake(tmp_path, project_name="Iris " + "x" * 80)
+    project = bake(tmp_path, project_name="Iris " + "x" * 80, use_feast=use_feast)
     assert len(project.name) == 63
     package = project.name.replace("-", "_")
     assert (project / "src" / package / "train.py").is_file()

@@ -21,13 +21,16 @@ flower = Entity(
 )
 
 
-def definitions(ref=None):
-    """The source and the feature view reading the features at `ref`."""
+def definitions(ref=None, endpoint_url=None):
+    """The source and the feature view reading the features at `ref`.
+
+    `endpoint_url` overrides lakeFS's S3 gateway (see lakefs_source.endpoint).
+    """
     source = FileSource(
         name="iris_source",
         path=features_uri(ref),
         timestamp_field="event_timestamp",
-        s3_endpoint_override=endpoint(ref),
+        s3_endpoint_override=endpoint(ref, endpoint_url),
     )
     view = FeatureView(
         name="iris_features",

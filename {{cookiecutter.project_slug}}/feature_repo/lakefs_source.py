@@ -25,9 +25,14 @@ def features_uri(ref=None):
     return f"s3://{REPOSITORY}/{ref}/{FEATURES_KEY}"
 
 
-def endpoint(ref=None):
-    """lakeFS's S3 gateway when reading at a ref (None for the local file)."""
-    return os.environ.get("LAKEFS_ENDPOINT", ENDPOINT) if ref else None
+def endpoint(ref=None, url=None):
+    """lakeFS's S3 gateway when reading at a ref (None for the local file).
+
+    `url` if given, else $LAKEFS_ENDPOINT, else the project's lakeFS endpoint.
+    """
+    if not ref:
+        return None
+    return url or os.environ.get("LAKEFS_ENDPOINT") or ENDPOINT
 
 
 def current_ref():

@@ -1,4 +1,4 @@
-"""The pipeline loads its components with kfp and compiles."""
+{% if cookiecutter.use_feast %}{% set data_step, data_output, data_inputs = "read-features", "data", "features_inputs" %}{% else %}{% set data_step, data_output, data_inputs = "lakefs-download-file", "file", "download_inputs" %}{% endif %}"""The pipeline loads its components with kfp and compiles."""
 
 import importlib.util
 from pathlib import Path
@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SLUG = "{{ cookiecutter.project_slug }}"
 
 
-def test_pipeline_compiles_with_download_wired_into_train(tmp_path):
+def test_pipeline_compiles_with_{% if cookiecutter.use_feast %}features{% else %}download{% endif %}_wired_into_train(tmp_path):
     path = ROOT / "workflows" / "iris_pipeline.py"
     spec = importlib.util.spec_from_file_location("iris_pipeline", path)
     module = importlib.util.module_from_spec(spec)
@@ -21,35 +21,45 @@ def test_pipeline_compiles_with_download_wired_into_train(tmp_path):
     compiled, platform = yaml.safe_load_all(output.read_text())
     tasks = compiled["root"]["dag"]["tasks"]
     assert set(tasks) == {
-        "lakefs-download-file",
+        "{{ data_step }}",
         "profile-data",
         "train-ormb-model",
         "promote-model",
     }
-    # The generated step profiles the downloaded file, and training waits for it.
+    # The generated step profiles the {% if cookiecutter.use_feast %}features{% else %}downloaded file{% endif %}, and training waits for it.
     profile_inputs = tasks["profile-data"]["inputs"]["artifacts"]
     assert profile_inputs["data"]["taskOutputArtifact"]["producerTask"] == (
-        "lakefs-download-file"
+        "{{ data_step }}"
     )
     assert "profile-data" in tasks["train-ormb-model"]["dependentTasks"]
     train_inputs = tasks["train-ormb-model"]["inputs"]["artifacts"]
     assert train_inputs["data"]["taskOutputArtifact"] == {
-        "outputArtifactKey": "file",
-        "producerTask": "lakefs-download-file",
+        "outputArtifactKey": "{{ data_output }}",
+        "producerTask": "{{ data_step }}",
     }
-    download_inputs = tasks["lakefs-download-file"]["inputs"]["parameters"]
-    assert download_inputs["endpoint_url"]["runtimeValue"]["constant"] == (
+{%- if cookiecutter.use_feast %}
+    # The features' record (their lakeFS commit) becomes the model's dataset.
+    assert train_inputs["data_record"]["taskOutputArtifact"] == {
+        "outputArtifactKey": "record",
+        "producerTask": "read-features",
+    }
+    assert tasks["read-features"]["inputs"]["parameters"]["features_ref"] == {
+        "componentInputParameter": "features_ref"
+    }
+{%- endif %}
+    {{ data_inputs }} = tasks["{{ data_step }}"]["inputs"]["parameters"]
+    assert {{ data_inputs }}["endpoint_url"]["runtimeValue"]["constant"] == (
         module.LAKEFS_ENDPOINT
     )
     assert compiled["pipelineInfo"]["name"] == SLUG
     executors = platform["platforms"]["kubernetes"]["deploymentSpec"]["executors"]
-    [secret] = executors["exec-lakefs-download-file"]["secretAsEnv"]
+    [secret] = executors["exec-{{ data_step }}"]["secretAsEnv"]
     assert secret["secretName"] == "lakefs-credentials"
     assert {item["envVar"]: item["secretKey"] for item in secret["keyToEnv"]} == {
         "AWS_ACCESS_KEY_ID": "access_key_id",
         "AWS_SECRET_ACCESS_KEY": "secret_access_key",
     }
-    assert set(executors) == {"exec-lakefs-download-file", "exec-promote-model"}
+    assert set(executors) == {"exec-{{ data_step }}", "exec-promote-model"}
     [registry] = executors["exec-promote-model"]["secretAsEnv"]
     assert registry["secretName"] == module.REGISTRY_SECRET
     promote_inputs = tasks["promote-model"]["inputs"]

@@ -1,12 +1,21 @@
+{%- if cookiecutter.use_feast -%}
+"""The iris pipeline: read the features through Feast, profile them, train, promote.
+{%- else -%}
 """The iris pipeline: download the data from lakeFS, profile it, train, promote.
+{%- endif %}
 
 Compile it with `make pipeline`, i.e.
 `kfp dsl compile --py workflows/iris_pipeline.py --output build/iris_pipeline.yaml`.
 
-The download step reads lakeFS with the access key pair of the Kubernetes
+{% if cookiecutter.use_feast %}The read-features step (features.py's @step, in the package's image with
+feature_repo/) reads the features at the `features_ref` lakeFS commit through
+lakeFS's S3 gateway, with the access key pair of the Kubernetes secret
+`LAKEFS_SECRET` in the profile's namespace (see workflows/README.md); the
+promote step pushes to the model registry with `REGISTRY_SECRET`'s.
+{% else %}The download step reads lakeFS with the access key pair of the Kubernetes
 secret `LAKEFS_SECRET` in the profile's namespace (see workflows/README.md);
 the promote step pushes to the model registry with `REGISTRY_SECRET`'s.
-"""
+{% endif %}"""
 
 import os
 import subprocess
@@ -38,6 +47,12 @@ profile_data = components.load_component_from_file(
 promote_model = components.load_component_from_file(
     str(COMPONENTS / "promote-model" / "component.yaml")
 )
+{%- if cookiecutter.use_feast %}
+# Generated from the @step read_features in src/<package>/features.py.
+read_features = components.load_component_from_file(
+    str(COMPONENTS / "read-features" / "component.yaml")
+)
+{%- endif %}
 REGISTRY_SECRET = "registry-credentials"
 REGISTRY_SECRET_KEYS = {
     "username": "DSP_REGISTRY_USERNAME",
@@ -62,7 +77,47 @@ GIT_BRANCH = compiled_from("BRANCH", "rev-parse", "--abbrev-ref", "HEAD")
 GIT_SHA = compiled_from("REVISION", "rev-parse", "HEAD")
 
 
-@dsl.pipeline(
+{% if cookiecutter.use_feast %}@dsl.pipeline(
+    name="{{ cookiecutter.project_slug }}",
+    description="Read the iris features through Feast at a lakeFS commit and train.",
+)
+def iris_pipeline(
+    features_ref: str = "",
+    C: float = 1.0,
+    max_iter: int = 200,
+    seed: int = 42,
+    git_branch: str = GIT_BRANCH,
+    git_sha: str = GIT_SHA,
+):
+    """Train on the features at lakeFS commit `features_ref`, then promote it.
+
+    An empty `features_ref` reads the bundled iris features in the image.
+    """
+    features = read_features(features_ref=features_ref, endpoint_url=LAKEFS_ENDPOINT)
+    kubernetes.use_secret_as_env(
+        features, secret_name=LAKEFS_SECRET, secret_key_to_env=LAKEFS_SECRET_KEYS
+    )
+    # Too few rows at that commit fail here, before training.
+    profile = profile_data(data=features.outputs["data"])
+    # The record names the features' lakeFS commit: the model's dataset.
+    trained = train_model(
+        data=features.outputs["data"],
+        data_record=features.outputs["record"],
+        c=C,
+        max_iter=max_iter,
+        seed=seed,
+    ).after(profile)
+    promoted = promote_model(
+        model=trained.outputs["model"],
+        data_record=features.outputs["record"],
+        branch=git_branch,
+        sha=git_sha,
+        run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
+    )
+    kubernetes.use_secret_as_env(
+        promoted, secret_name=REGISTRY_SECRET, secret_key_to_env=REGISTRY_SECRET_KEYS
+    )
+{% else %}@dsl.pipeline(
     name="{{ cookiecutter.project_slug }}",
     description="Download the iris data at a lakeFS ref and train a classifier.",
 )
@@ -98,3 +153,4 @@ def iris_pipeline(
     kubernetes.use_secret_as_env(
         promoted, secret_name=REGISTRY_SECRET, secret_key_to_env=REGISTRY_SECRET_KEYS
     )
+{% endif %}

@@ -34,6 +34,8 @@ IGNORED = {
 ARCHIVE = re.compile(r"\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst)\Z")
 VARIABLE = re.compile(r"\$(?:\{(\w+)(?::?-([^}]*))?\}|(\w+))")
 PIP = re.compile(r"\A(?:pip3?|python3?(?:\.\d+)? -m pip) install\b")
+# `pip install /build[features,dev]`: a project directory with extras.
+EXTRAS = re.compile(r"\A(?P<path>.+?)\[(?P<extras>[^\]]*)\]\Z")
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,8 @@ class Step:
     """One thing the build does to the image's files.
 
     ``kind`` is ``copy`` (``sources`` from the context to ``target``),
-    ``install`` (``pip install`` of the project directory ``target``),
+    ``install`` (``pip install`` of the project directory ``target``, with
+    the extras named in ``sources``),
     ``requirements`` (``pip install -r target`` or named ``sources``),
     ``remove`` (``rm`` of ``target``) or ``skip`` (a system step, ``text``).
     """
@@ -244,10 +247,18 @@ def _pip_steps(workdir: str, words: list[str], line: int) -> list[Step]:
             path = word.split("=", 1)[1] if "=" in word else word[2:]
             steps.append(Step("requirements", line, posixpath.join(workdir, path)))
         elif word.startswith(("/", ".")):
-            steps.append(Step("install", line, posixpath.join(workdir, word)))
+            steps.append(_install_step(workdir, word, line))
         elif not word.startswith("-"):
             named.append(word)
         index += 1
     if named:
         steps.append(Step("requirements", line, sources=tuple(named)))
     return steps
+
+
+def _install_step(workdir: str, word: str, line: int) -> Step:
+    """``pip install <dir>`` or ``<dir>[extra,...]``: the project and its extras."""
+    match = EXTRAS.match(word)
+    path, extras = (match["path"], match["extras"]) if match else (word, "")
+    names = tuple(name.strip() for name in extras.split(",") if name.strip())
+    return Step("install", line, posixpath.join(workdir, path), names)

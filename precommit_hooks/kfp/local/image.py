@@ -114,7 +114,7 @@ def stage(layout: ImageLayout, context: str, root: str) -> StagedImage:
         if step.kind == "copy":
             _copy(staged, step, context, patterns, where)
         elif step.kind == "install":
-            install_project(staged, step.target, where)
+            install_project(staged, step.target, where, step.sources)
         elif step.kind == "requirements":
             staged.requirements.extend(_requirements(staged, step, where))
         elif step.kind == "remove":
@@ -208,8 +208,14 @@ def _requirements(staged: StagedImage, step: Step, where: str) -> list[str]:
     return wanted
 
 
-def install_project(staged: StagedImage, target: str, where: str) -> None:
-    """``pip install <dir>``: the project's packages and metadata into ``.site``."""
+def install_project(
+    staged: StagedImage, target: str, where: str, extras: tuple[str, ...] = ()
+) -> None:
+    """``pip install <dir>``: the project's packages and metadata into ``.site``.
+
+    The requirements of its ``extras`` (``pip install <dir>[extra]``) join the
+    image's requirements, checked in the local interpreter like the others.
+    """
     project = staged.path(target)
     try:
         with open(os.path.join(project, "pyproject.toml"), "rb") as handle:
@@ -235,6 +241,15 @@ def install_project(staged: StagedImage, target: str, where: str) -> None:
             "found; set [tool.setuptools.packages.find] where"
         )
     _write_metadata(staged.site, config.get("project") or {})
+    optional = (config.get("project") or {}).get("optional-dependencies") or {}
+    for extra in extras:
+        if extra in optional:
+            staged.requirements.extend(str(item) for item in optional[extra])
+        else:  # pip warns and installs the project without it
+            staged.notes.append(
+                f"{where}: pip install {target}[{extra}]: the project has no "
+                f"extra {extra!r} in pyproject.toml; nothing installed for it"
+            )
 
 
 def _write_metadata(site: str, project: dict) -> None:

@@ -50,13 +50,18 @@ def python_name(word: str) -> bool:
     )
 
 
+def _in_image(word: str, image: StagedImage) -> bool:
+    """Whether ``word`` is an absolute path that the staged image holds."""
+    return word.startswith("/") and os.path.lexists(image.path(word))
+
+
 def local_argv(words: list[str], image: StagedImage, python: str, task: str) -> list:
     """The command line with image paths mapped into the staged image."""
     argv = []
     for index, word in enumerate(words):
         if index == 0 and python_name(os.path.basename(word)):
             argv.append(python)
-        elif word.startswith("/") and os.path.lexists(image.path(word)):
+        elif _in_image(word, image):
             argv.append(image.path(word))
         else:
             argv.append(word)
@@ -81,10 +86,20 @@ def container_words(task: TaskSpec, image: StagedImage) -> list[str]:
 
 
 def step_env(task: TaskSpec, image: StagedImage) -> dict[str, str]:
-    """This shell's environment, the image's ENV and the step's, the image's site."""
+    """This shell's environment, the image's ENV and the step's, the image's site.
+
+    A value that is a path in the image (``ENV REPO=/app/repo``) is mapped
+    into the staged image, as on the command line.
+    """
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     for source in (image.layout.env, task.env):
-        env.update({k: v for k, v in source.items() if k not in HOST_ENV})
+        env.update(
+            {
+                k: image.path(v) if _in_image(v, image) else v
+                for k, v in source.items()
+                if k not in HOST_ENV
+            }
+        )
     env["PYTHONPATH"] = image.site
     env["PYTHONUNBUFFERED"] = "1"
     return env

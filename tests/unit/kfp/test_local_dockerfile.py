@@ -190,3 +190,26 @@ def test_glob_sources_copy_into_the_folder(tmp_path):
     write(context, {"a.py": "a", "b.py": "b", "c.txt": "c"})
     stage(layout("FROM python\nCOPY *.py /app/\n"), str(context), str(tmp_path / "i"))
     assert sorted(os.listdir(tmp_path / "i" / "app")) == ["a.py", "b.py"]
+
+
+def test_a_project_installed_with_extras_brings_their_requirements(tmp_path):
+    context = tmp_path / "context"
+    extras = '[project.optional-dependencies]\nfeatures = ["feast>=0.40,<1", "s3fs"]\n'
+    write(context, {**PROJECT, "pyproject.toml": PROJECT["pyproject.toml"] + extras})
+    text = (
+        "FROM python\nCOPY pyproject.toml /build/\nCOPY src /build/src\n"
+        'RUN pip install "/build[features, nope]" && rm -rf /build\n'
+    )
+    found = layout(text)
+    assert [(s.kind, s.target, s.sources) for s in found.steps][2] == (
+        "install",
+        "/build",
+        ("features", "nope"),
+    )
+    staged = stage(found, str(context), str(tmp_path / "image"))
+    assert (tmp_path / "image/.site/iris_lab/__init__.py").is_file()
+    assert staged.requirements == ["feast>=0.40,<1", "s3fs"]
+    assert staged.notes == [
+        "Dockerfile:4: pip install /build[nope]: the project has no extra 'nope' "
+        "in pyproject.toml; nothing installed for it"
+    ]

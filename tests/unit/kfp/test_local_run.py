@@ -397,3 +397,22 @@ def test_a_step_that_leaves_an_output_unwritten_stops_the_run(project, capsys):
         f"'size' (expected at .pipeline-local/{run_id}/make/size)\n"
     )
     assert not (project / ".pipeline-local" / run_id / "shout").exists()
+
+
+def test_image_env_paths_are_mapped_into_the_staged_image(tmp_path, monkeypatch):
+    from precommit_hooks.kfp.local.dockerfile import ImageLayout
+    from precommit_hooks.kfp.local.image import StagedImage
+    from precommit_hooks.kfp.local.spec import TaskSpec
+
+    (tmp_path / "app" / "repo").mkdir(parents=True)
+    layout = ImageLayout(
+        "Dockerfile", env={"REPO": "/app/repo", "ELSEWHERE": "/opt/x", "WORD": "hi"}
+    )
+    image = StagedImage(str(tmp_path), layout)
+    task = TaskSpec("t", "c", "i", [], [], env={"STEP_REPO": "/app/repo"})
+    monkeypatch.setenv("SHELL_PATH", "/app/repo")  # the user's own: left alone
+    env = run.step_env(task, image)
+    assert env["REPO"] == env["STEP_REPO"] == str(tmp_path / "app" / "repo")
+    assert (env["ELSEWHERE"], env["WORD"]) == ("/opt/x", "hi")
+    assert env["SHELL_PATH"] == "/app/repo"
+    assert env["PYTHONPATH"] == str(tmp_path / ".site")

@@ -206,6 +206,20 @@ def test_prune_removes_only_what_was_turned_off(tmp_path):
     assert post_gen.prune(tmp_path, answers) == [".github"]
 
 
+def test_prune_removes_the_feast_step_component_with_feature_repo(tmp_path):
+    component = tmp_path / "workflows/components/read-features"
+    for folder in ("feature_repo", component, "workflows/components/x"):
+        (tmp_path / folder).mkdir(parents=True)
+    answers = {"use_tekton": True, "use_github_actions": True, "use_feast": True}
+    assert post_gen.prune(tmp_path, answers) == []
+    answers["use_feast"] = False
+    assert post_gen.prune(tmp_path, answers) == [
+        "feature_repo",
+        "workflows/components/read-features",
+    ]
+    assert not component.exists() and (tmp_path / "workflows/components/x").is_dir()
+
+
 def test_next_steps_name_the_project_and_mention_tekton_only_when_used(
     tmp_path, capsys
 ):
