@@ -81,9 +81,13 @@ def scheme(host: str, insecure: bool) -> str:
 @functools.lru_cache(maxsize=None)
 def _bounded_client_class() -> type:
     """oras' Registry with a timeout on every request and bounded retries."""
+    import logging
+
     import oras.provider
     import requests
 
+    # oras logs its login failures to stderr; dsp says each in its own one line.
+    logging.getLogger("oras.logger").addHandler(logging.NullHandler())
     unwrapped = oras.provider.Registry.do_request.__wrapped__  # without oras' retry
 
     class BoundedRegistry(oras.provider.Registry):

@@ -1,8 +1,11 @@
-"""The registry login of ``dsp``, against a registry that asks for one.
+"""The registry login of ``dsp``, against registries that ask for one.
 
-Debian's docker-registry runs with an htpasswd file (HTTP Basic, the
-challenge CNCF distribution sends); ``dsp`` takes the login from
-``DSP_REGISTRY_USERNAME``/``DSP_REGISTRY_PASSWORD``, else the docker config.
+Debian's docker-registry runs twice: with an htpasswd file (HTTP Basic, the
+challenge of a plain distribution registry) and with token authentication
+(the ``Bearer`` challenge of Harbor, GHCR or Docker Hub: a token per scope
+from a token server, tests/support/token_auth.py).  ``dsp`` takes the login
+from ``DSP_REGISTRY_USERNAME``/``DSP_REGISTRY_PASSWORD``, else the docker
+config, and every refusal is one line.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 import pytest
 from tests.support.paths import TEMPLATE_SLUG_DIR
 from tests.support.servers import docker_registry
+from tests.support.token_auth import token_registry
 from tests.unit.lifecycle.monitor_support import sample_rows, write_csv, write_reference
 
 from precommit_hooks import cli
@@ -26,10 +30,21 @@ ENV = ("DSP_REGISTRY_USERNAME", "DSP_REGISTRY_PASSWORD")
 MONITOR_PY = TEMPLATE_SLUG_DIR / "workflows/components/monitor-model/src/monitor.py"
 
 
-@pytest.fixture(scope="module")
-def host(tmp_path_factory) -> str:
-    with docker_registry(tmp_path_factory.mktemp("login-registry"), LOGIN) as host:
-        yield host
+@pytest.fixture(scope="module", params=["basic", "bearer"])
+def registry(request, tmp_path_factory) -> tuple[str, list[str]]:
+    """The host, and the token requests the token server saw (bearer only)."""
+    folder = tmp_path_factory.mktemp(f"{request.param}-registry")
+    if request.param == "basic":
+        with docker_registry(folder, LOGIN) as host:
+            yield host, []
+    else:
+        with token_registry(folder, LOGIN) as (host, seen):
+            yield host, seen
+
+
+@pytest.fixture
+def host(registry) -> str:
+    return registry[0]
 
 
 @pytest.fixture
@@ -63,10 +78,15 @@ def _one_line(capsys) -> str:
     return err
 
 
-def test_env_login_pushes_pulls_and_reads_lineage(host, model, monkeypatch, capsys):
+def test_env_login_pushes_pulls_and_reads_lineage(
+    registry, host, model, monkeypatch, capsys
+):
     _login(monkeypatch, *LOGIN)
     reference = f"{host}/iris/env:v1"
     assert _push(model, reference) == 0
+    if registry[1]:  # a token for each scope the registry named
+        scopes = [r.split("scope=")[-1] for r in registry[1] if "iris%2Fenv" in r]
+        assert any("push" in scope for scope in scopes), registry[1]
     pulled = model.parent / "pulled"
     assert cli.main(["model", "pull", reference, "--output", str(pulled)]) == 0
     assert (pulled / "model" / "model.joblib").read_bytes() == b"a model"

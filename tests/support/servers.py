@@ -89,9 +89,13 @@ def bcrypt_hash(password: str) -> str:
 
 @contextmanager
 def docker_registry(
-    workdir: Path, login: tuple[str, str] | None = None
+    workdir: Path, login: tuple[str, str] | None = None, auth: str = ""
 ) -> Iterator[str]:
-    """Run ``docker-registry serve``; yields ``127.0.0.1:PORT``."""
+    """Run ``docker-registry serve``; yields ``127.0.0.1:PORT``.
+
+    ``auth`` is the config's ``auth:`` section as YAML text (token auth: see
+    tests/support/token_auth.py); ``login`` writes an htpasswd one instead.
+    """
     exe = shutil.which("docker-registry")
     if exe is None:
         pytest.fail(
@@ -105,7 +109,7 @@ def docker_registry(
         htpasswd = workdir / "htpasswd"
         htpasswd.write_text(f"{login[0]}:{bcrypt_hash(login[1])}\n")
         text += HTPASSWD_CONFIG.format(path=htpasswd)
-    config.write_text(text)
+    config.write_text(text + auth)
     log = open(workdir / "registry.log", "wb")
     process = subprocess.Popen(
         [exe, "serve", str(config)], stdout=log, stderr=subprocess.STDOUT
