@@ -5,8 +5,8 @@ and ``dsp monitor --model-reference`` send, in this order:
 
 1. the env vars ``DSP_REGISTRY_USERNAME`` and ``DSP_REGISTRY_PASSWORD`` (both
    or neither): what a pipeline step gets from a Kubernetes secret;
-2. the docker config (``~/.docker/config.json`` or ``$DOCKER_CONFIG``, inline
-   ``auths`` or a credential helper), as ``docker login``/``oras login`` write;
+2. the docker config ``~/.docker/config.json`` (inline ``auths`` or a
+   credential helper), as ``docker login``/``oras login`` write it;
 3. none: anonymous, as a public registry allows.
 
 The login answers either challenge a registry sends: ``Basic`` (a registry

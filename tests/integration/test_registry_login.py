@@ -51,7 +51,6 @@ def host(registry) -> str:
 def model(tmp_path, monkeypatch) -> Path:
     """A model folder with a reference profile; HOME without a docker config."""
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("DOCKER_CONFIG", raising=False)
     for name in ENV:
         monkeypatch.delenv(name, raising=False)
     folder = tmp_path / "artifacts"
