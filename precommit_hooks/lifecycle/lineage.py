@@ -15,8 +15,8 @@ manifest digest and every tag that points at it, and prints the chain::
 
 It also holds the small registry client :mod:`promote` uses to read and move
 tags (the OCI distribution API: manifests by tag or digest, tags/list).  It
-goes through the ``oras`` client so credentials come from the same docker
-config (``~/.docker/config.json``) that ``dsp model push|pull`` use.
+goes through :func:`.oci.client`, so it has the bounded requests and the
+registry login (:mod:`.registry_login`) of ``dsp model push|pull``.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ from precommit_hooks.core.findings import (
     print_text,
     refuse_special_file,
 )
+from precommit_hooks.lifecycle import oci
 from precommit_hooks.lifecycle.oci import (
-    LOOPBACK,
     OCI_MANIFEST_MEDIA_TYPE,
     sha256_digest,
     split_reference,
@@ -47,7 +47,6 @@ MANIFEST_TYPES = (
     "application/vnd.docker.distribution.manifest.v2+json",
 )
 MAX_TAGS = 1000  # tags compared with the model's digest; more is a hint to prune
-PROBE_TIMEOUT = 10
 
 
 @dataclass(frozen=True)
@@ -72,36 +71,13 @@ class RegistryApi:
     """Manifests and tags of one registry host (the OCI distribution API)."""
 
     def __init__(self, host: str, insecure: bool = False) -> None:
-        import oras.client  # only when talking to a registry
-        import requests
-
-        plain = insecure or host.split(":")[0] in LOOPBACK or host.startswith("[::1]")
         self.host = host
-        self.base = f"{'http' if plain else 'https'}://{host}/v2"
-        # oras retries a refused connection for minutes: one quick probe first.
-        try:
-            requests.get(f"{self.base}/", timeout=PROBE_TIMEOUT)
-        except requests.RequestException as exc:
-            raise Refusal(
-                f"cannot reach the registry at {self.base}/ ({type(exc).__name__}); "
-                "is it running, and does it speak https (else --insecure)?"
-            )
-        self.client = oras.client.OrasClient(hostname=host, insecure=plain)
+        self.base = f"{oci.scheme(host, insecure)}://{host}/v2"
+        self.client = oci.client(host, insecure)  # probes, and logs in
 
     def _request(self, repository: str, url: str, method: str = "GET", **kw: Any):
-        import requests
-
-        # Credentials for this repository from the docker config, as oras does.
-        self.client.auth.load_configs(
-            self.client.get_container(f"{self.host}/{repository}")
-        )
-        try:
-            return self.client.do_request(url, method, **kw)
-        except (requests.RequestException, ValueError) as exc:
-            raise Refusal(
-                f"{method} {url} failed ({type(exc).__name__}: {exc}); check the "
-                "registry and your login (~/.docker/config.json)"
-            )
+        # The bounded client turns a failed request into one line (Refusal).
+        return self.client.do_request(url, method, **kw)
 
     def manifest(self, repository: str, ref: str) -> Manifest | None:
         """The manifest at a tag or digest; None when the registry has none."""

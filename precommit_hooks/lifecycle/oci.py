@@ -5,7 +5,8 @@ timeout, and a failed request is tried at most twice (GET and HEAD only, half
 a second apart) instead of oras' five attempts with back-off that kept a pull
 from a registry answering 500 busy for about two minutes.  Every fetch is
 streamed against a byte cap taken from the manifest's descriptor, so a
-registry cannot make ``dsp`` hold more than it announced.
+registry cannot make ``dsp`` hold more than it announced.  The login (env
+vars, else the docker config) is :mod:`.registry_login`'s, for every request.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from precommit_hooks.core.findings import Refusal
+from precommit_hooks.lifecycle import registry_login
 
 OCI_MANIFEST_MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json"
 LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
@@ -79,18 +81,24 @@ def scheme(host: str, insecure: bool) -> str:
 @functools.lru_cache(maxsize=None)
 def _bounded_client_class() -> type:
     """oras' Registry with a timeout on every request and bounded retries."""
+    import logging
+
     import oras.provider
     import requests
 
+    # oras logs its login failures to stderr; dsp says each in its own one line.
+    logging.getLogger("oras.logger").addHandler(logging.NullHandler())
     unwrapped = oras.provider.Registry.do_request.__wrapped__  # without oras' retry
 
     class BoundedRegistry(oras.provider.Registry):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
+        def __init__(self, hostname: str, insecure: bool, login: Any) -> None:
+            super().__init__(hostname=hostname, insecure=insecure)
             # The auth backend shares this session: its requests are bounded too.
             self.session.request = functools.partial(
                 self.session.request, timeout=TIMEOUT
             )
+            self.login = login
+            self.auth = registry_login.auth_backend(self, login)
 
         def do_request(self, url: str, method: str = "GET", *args: Any, **kw: Any):
             attempts = ATTEMPTS if method in ("GET", "HEAD") else 1
@@ -102,6 +110,10 @@ def _bounded_client_class() -> type:
                 except requests.RequestException as exc:
                     problem = f"cannot reach the registry ({type(exc).__name__})"
                     continue
+                except ValueError:  # oras could not answer the login challenge
+                    raise Refusal(registry_login.refused(self.hostname, self.login))
+                if response.status_code == 401:
+                    raise Refusal(registry_login.refused(self.hostname, self.login))
                 if response.status_code < 500:
                     return response
                 problem = f"the registry answered {response.status_code} to {method}"
@@ -114,15 +126,14 @@ def _bounded_client_class() -> type:
 
 
 def client(host: str, insecure: bool) -> Any:
-    """An ORAS client for ``host``, after one quick probe of ``/v2/``."""
-    registry = _bounded_client_class()(
-        hostname=host, insecure=plain_http(host, insecure)
-    )
-    url = f"{scheme(host, insecure)}://{host}/v2/"
-    try:
-        registry.do_request(url, "GET")
-    except ValueError as exc:  # oras' own failures (authentication)
-        raise Refusal(f"{url}: {exc}")
+    """An ORAS client for ``host`` with its login, after one probe of ``/v2/``.
+
+    The probe answers the registry's challenge: a refused login or an
+    unreachable registry is one line before any other request.
+    """
+    login = registry_login.find_login(host)
+    registry = _bounded_client_class()(host, plain_http(host, insecure), login)
+    registry.do_request(f"{scheme(host, insecure)}://{host}/v2/", "GET")
     return registry
 
 

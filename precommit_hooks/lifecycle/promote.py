@@ -15,9 +15,9 @@
 4. ``current`` moves to it only when gate and cases pass and the branch is the
    default branch.  A refusal exits 1; the candidate stays under its own tag.
 
-Credentials come from the docker config (``~/.docker/config.json``), as for
-``dsp model push|pull``; the pipeline's promote step writes it from a
-Kubernetes secret (see docs/model-lifecycle.md).
+The registry login is :mod:`.registry_login`'s, as for ``dsp model
+push|pull``: ``DSP_REGISTRY_USERNAME``/``DSP_REGISTRY_PASSWORD`` (what the
+pipeline's promote step gets from a Kubernetes secret), else the docker config.
 """
 
 from __future__ import annotations

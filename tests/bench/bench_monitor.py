@@ -6,8 +6,8 @@ Writes a reference profile (101 quantiles of 100,000 normal rows per
 feature, three classes) and a batch of 100,000 fresh rows from the same
 distribution as CSV and as JSON lines, with a prediction column, then times
 
-* the whole command in a fresh Python (``dsp monitor ...``: start-up, numpy
-  and scipy imports, reading, statistics, report), wall clock;
+* the whole command in a fresh Python (``dsp monitor ...``: start-up, the
+  numpy import, reading, statistics, report), wall clock;
 * the command in this process (``cli.main``), imports already paid.
 
 Each is reported as wall clock and as CPU time (user + system: for the

@@ -179,7 +179,9 @@ def test_registry_down_is_one_line(in_project, capsys):
     assert _promote(repo, "artifacts", SHA_GOOD) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1
-    assert err.startswith("dsp model: cannot reach the registry at http://127.0.0.1:")
+    # The one transport of every model command: the same line as push and pull.
+    assert err.startswith("dsp model: http://127.0.0.1:")
+    assert "/v2/: cannot reach the registry (ConnectionError)" in err
 
 
 def test_missing_model_dir_is_one_line_and_pushes_nothing(
@@ -196,8 +198,9 @@ def test_missing_model_dir_is_one_line_and_pushes_nothing(
     assert RegistryApi(registry_host).tags("iris/missing") == []
 
 
-def test_the_pipeline_step_promotes_through_dsp(registry_host, project, tmp_path):
-    """The template's promote-model script, with the real dsp on PATH."""
+def test_the_pipeline_step_promotes_through_dsp(project, tmp_path):
+    """The template's promote-model script, with the real dsp on PATH, against
+    a registry that asks for the login the secret's env vars carry."""
     ormb = tmp_path / "ormb"
     (ormb / "model").mkdir(parents=True)
     shutil.copy(project / "artifacts/model.joblib", ormb / "model")
@@ -219,27 +222,35 @@ def test_the_pipeline_step_promotes_through_dsp(registry_host, project, tmp_path
         DSP_REGISTRY_USERNAME="robot",
         DSP_REGISTRY_PASSWORD="secret",
     )
-    argv = ["--repository", f"{registry_host}/iris/step", "--model-dir", str(ormb)]
+    argv = ["--repository", "HOST/iris/step", "--model-dir", str(ormb)]
     argv += ["--data-record", str(project / "data.json"), "--branch", "main"]
     argv += ["--sha", SHA_GOOD, "--run-id", RUN_ID]
     argv += ["--config", str(project / "pyproject.toml")]
     argv += ["--gate-report", str(out / "gate.md"), "--metrics", str(out / "m.json")]
     argv += ["--confusion-matrix", str(out / "cm.json")]
     argv += ["--executor-input", json.dumps(executor)]
-    done = subprocess.run(
-        [sys.executable, str(script), *argv], env=env, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    assert f"{registry_host}/iris/step:main-1a2b3c4: promoted" in done.stdout
-    assert _digest(registry_host, "iris/step", "current") == _digest(
-        registry_host, "iris/step", "main-1a2b3c4"
-    )
+    (tmp_path / "registry").mkdir()
+    with docker_registry(tmp_path / "registry", ("robot", "secret")) as host:
+        argv[1] = f"{host}/iris/step"
+        done = subprocess.run(
+            [sys.executable, str(script), *argv],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+        assert f"{host}/iris/step:main-1a2b3c4: promoted" in done.stdout
+        with pytest.MonkeyPatch.context() as patch:
+            for name in ("DSP_REGISTRY_USERNAME", "DSP_REGISTRY_PASSWORD"):
+                patch.setenv(name, env[name])
+            assert _digest(host, "iris/step", "current") == _digest(
+                host, "iris/step", "main-1a2b3c4"
+            )
     assert "### Promotion gate: passed" in (out / "gate.md").read_text()
     meta = json.loads((out / "meta.json").read_text())["artifacts"]
     accuracy = json.loads((ormb / "evaluation/metrics.json").read_text())["accuracy"]
     assert meta["metrics"]["artifacts"][0]["metadata"]["accuracy"] == accuracy
-    docker = json.loads((tmp_path / "home/.docker/config.json").read_text())
-    assert registry_host in docker["auths"]
+    assert not (tmp_path / "home").exists()  # dsp read the env: no docker config
 
 
 def test_lineage_of_a_missing_model_is_one_line(registry_host, capsys):

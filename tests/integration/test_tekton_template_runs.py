@@ -28,6 +28,7 @@ from typing import Any, Iterator
 from urllib.parse import urlparse
 
 import pytest
+import yaml
 
 from precommit_hooks.core import yamlio
 from tests.support.paths import REPO_ROOT
@@ -487,9 +488,12 @@ def test_commit_ci_stops_at_a_broken_pipeline_and_says_so(
 
 @pytest.fixture()
 def pull_request(
-    origin: tuple[Path, Path], github: tuple[str, dict[str, Any]]
+    origin: tuple[Path, Path], github: tuple[str, dict[str, Any]], corpus: Path
 ) -> tuple[Path, str]:
-    """main lists Codertocat in profiles.yaml; a PR branch adds a pipeline."""
+    """main lists Codertocat in profiles.yaml; a PR branch adds a pipeline.
+
+    GitHub's pull request (the corpus's, at our branch and head) is what the
+    fake API answers for ``GET /pulls/1``."""
     bare, work = origin
     api, gh = github
     profiles = (
@@ -508,7 +512,9 @@ def pull_request(
     git("commit", "-q", "-m", "example pipeline", cwd=work)
     git("push", "-q", "origin", "add-example", cwd=work)
     head = git("rev-parse", "HEAD", cwd=work)
-    gh["pull"] = {"state": "open", "head": {"sha": head}}
+    pull = event(corpus, "pull_request/opened.payload.json")["pull_request"]
+    pull["head"].update(ref="add-example", sha=head)
+    gh["pull"] = pull
     return bare, head
 
 
@@ -570,7 +576,11 @@ def test_example_comment_starts_a_run_and_comments_the_link(
         "create-run",
     ):
         assert runs[name].status == "Succeeded", runs[name].log
-    assert runs["authorize"].results == {"head-sha": head, "commenter": "Codertocat"}
+    assert runs["authorize"].results == {
+        "head-sha": head,
+        "head-ref": "add-example",
+        "commenter": "Codertocat",
+    }
     assert len(kfp["runs"]) == 1
     assert kfp["runs"][0]["runtime_config"]["parameters"] == {"x": 206, "seed": 3007}
     assert kfp["runs"][0]["display_name"] == f"pr-1-{head[:7]}"
@@ -657,6 +667,34 @@ def test_the_authorised_commit_runs_even_if_the_branch_moved(
     )
     assert runs["create-run"].status == "Succeeded", runs["compile"].log
     assert authorised[:7] in comments(gh)[0]
+
+
+def test_the_run_compiles_with_the_pull_requests_branch_and_commit(
+    docs: list[Any],
+    pull_request: tuple[Path, str],
+    github: tuple[str, dict[str, Any]],
+    kfp_api: tuple[str, dict[str, Any]],
+    corpus: Path,
+    tmp_path: Path,
+) -> None:
+    """As in commit CI, the compiled pipeline's git_branch/git_sha defaults are
+    the PR head's branch and commit (promote tags the model <branch>-<sha7>),
+    though the checkout is a detached HEAD in a fresh repository."""
+    bare, head = pull_request
+    api, _ = github
+    kfp_url, kfp = kfp_api
+    runs = run_comment(
+        docs, tmp_path, corpus, bare, api, kfp_url, "/run-pipeline iris_pipeline.py"
+    )
+    assert runs["create-run"].status == "Succeeded", runs["compile"].log
+    compiled = tmp_path / "workspace-run-pipeline" / "run" / "pipeline.yaml"
+    spec = next(yaml.safe_load_all(compiled.read_text()))
+    inputs = spec["root"]["inputDefinitions"]["parameters"]
+    assert inputs["git_branch"]["defaultValue"] == "add-example"
+    assert inputs["git_sha"]["defaultValue"] == head
+    promote = spec["root"]["dag"]["tasks"]["promote-model"]["inputs"]["parameters"]
+    assert promote["branch"] == {"componentInputParameter": "git_branch"}
+    assert len(kfp["runs"]) == 1
 
 
 # --- a closed pull request -----------------------------------------------------------

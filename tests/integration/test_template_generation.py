@@ -776,3 +776,13 @@ def test_compiled_pipeline_gives_the_download_step_lakefs_credentials(
         assert lakefs == [
             ("iris-classifier", secret["secretName"], *sorted(keys))
         ], readme
+    # The registry login of promote-model (and monitor-model): the README's
+    # kubectl line creates the secret and keys the compiled step reads.
+    (login,) = executors["exec-promote-model"]["secretAsEnv"]
+    login_keys = sorted(item["secretKey"] for item in login["keyToEnv"])
+    for readme in ("README.md", "workflows/README.md"):
+        commands = SECRET_COMMAND.findall((baked_project / readme).read_text())
+        registry = [c for c in commands if c[1] == login["secretName"]]
+        assert registry == [
+            ("iris-classifier", login["secretName"], *login_keys)
+        ], readme

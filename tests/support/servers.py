@@ -1,7 +1,8 @@
 """Real servers for the tests, started on 127.0.0.1 with a free port, then stopped.
 
 * :func:`docker_registry`: Debian's ``docker-registry`` (CNCF distribution),
-  storage in a temporary folder, plain HTTP.
+  storage in a temporary folder, plain HTTP; with ``login=(user, password)``
+  it asks for that login (an htpasswd file, HTTP Basic).
 * :func:`moto_s3`: moto's server mode, standing for lakeFS's S3 gateway.
 
 Both are context managers; the test modules wrap them in session fixtures.
@@ -59,11 +60,42 @@ storage:
 http:
   addr: 127.0.0.1:{port}
 """
+HTPASSWD_CONFIG = """\
+auth:
+  htpasswd:
+    realm: dsp-tests
+    path: {path}
+"""
+
+
+def bcrypt_hash(password: str) -> str:
+    """A bcrypt hash (the only kind distribution's htpasswd reads)."""
+    try:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import crypt  # libxcrypt's bcrypt; the module is gone from Python 3.13
+
+        return crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH))
+    except (ImportError, AttributeError):
+        pass
+    try:
+        import bcrypt
+    except ImportError:
+        pytest.fail("no bcrypt for the registry's htpasswd: pip install bcrypt")
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
 
 
 @contextmanager
-def docker_registry(workdir: Path) -> Iterator[str]:
-    """Run ``docker-registry serve``; yields ``127.0.0.1:PORT``."""
+def docker_registry(
+    workdir: Path, login: tuple[str, str] | None = None, auth: str = ""
+) -> Iterator[str]:
+    """Run ``docker-registry serve``; yields ``127.0.0.1:PORT``.
+
+    ``auth`` is the config's ``auth:`` section as YAML text (token auth: see
+    tests/support/token_auth.py); ``login`` writes an htpasswd one instead.
+    """
     exe = shutil.which("docker-registry")
     if exe is None:
         pytest.fail(
@@ -72,7 +104,12 @@ def docker_registry(workdir: Path) -> Iterator[str]:
         )
     port = free_port()
     config = workdir / "registry.yml"
-    config.write_text(REGISTRY_CONFIG.format(root=workdir / "storage", port=port))
+    text = REGISTRY_CONFIG.format(root=workdir / "storage", port=port)
+    if login is not None:
+        htpasswd = workdir / "htpasswd"
+        htpasswd.write_text(f"{login[0]}:{bcrypt_hash(login[1])}\n")
+        text += HTPASSWD_CONFIG.format(path=htpasswd)
+    config.write_text(text + auth)
     log = open(workdir / "registry.log", "wb")
     process = subprocess.Popen(
         [exe, "serve", str(config)], stdout=log, stderr=subprocess.STDOUT

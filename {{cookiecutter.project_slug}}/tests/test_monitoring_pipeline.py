@@ -39,9 +39,24 @@ def test_pipeline_compiles_with_the_batch_wired_into_monitoring(tmp_path):
     )
     executors = platform["platforms"]["kubernetes"]["deploymentSpec"]["executors"]
     assert set(executors) == {"exec-lakefs-download-file", "exec-monitor-model"}
-    for executor in executors.values():
-        [secret] = executor["secretAsEnv"]
-        assert secret["secretName"] == "lakefs-credentials"
+    secrets = {
+        name: {
+            secret["secretName"]: {
+                k["secretKey"]: k["envVar"] for k in secret["keyToEnv"]
+            }
+            for secret in executor["secretAsEnv"]
+        }
+        for name, executor in executors.items()
+    }
+    lakefs = {"lakefs-credentials": module.training.LAKEFS_SECRET_KEYS}
+    registry = {"registry-credentials": module.training.REGISTRY_SECRET_KEYS}
+    assert secrets["exec-lakefs-download-file"] == lakefs
+    # The monitor step pulls the model: the registry login, as promote-model's.
+    assert secrets["exec-monitor-model"] == {**lakefs, **registry}
+    assert registry["registry-credentials"] == {
+        "username": "DSP_REGISTRY_USERNAME",
+        "password": "DSP_REGISTRY_PASSWORD",
+    }
     monitor_inputs = tasks["monitor-model"]["inputs"]["parameters"]
     assert monitor_inputs["lakefs_endpoint"]["runtimeValue"]["constant"] == (
         module.training.LAKEFS_ENDPOINT

@@ -5,7 +5,6 @@ a stand-in `dsp` on PATH records its arguments and answers like it, so the
 component's wiring (arguments, outputs, executor output) is what is tested.
 """
 
-import base64
 import json
 import os
 import sys
@@ -15,8 +14,13 @@ import pytest
 # Answers like `dsp model promote`: the Markdown, the summary, an exit code.
 FAKE_DSP = """#!{python}
 import json, sys
+import os
 args = sys.argv[1:]
 open({calls!r}, "w").write(json.dumps(args))
+# The registry login dsp reads: what the step's environment gave it.
+names = ("DSP_REGISTRY_USERNAME", "DSP_REGISTRY_PASSWORD")
+login = [os.environ.get(name) for name in names]
+open({calls!r} + ".login", "w").write(json.dumps(login))
 value = dict(zip(args, args[1:]))
 outcome = {outcome!r}
 if outcome == "error":
@@ -124,14 +128,13 @@ def test_dsp_refusing_its_input_fails_the_step(run, capsys):
     assert not (out / "metrics.json").exists()
 
 
-def test_registry_credentials_become_a_docker_config(promote_component, tmp_path):
-    os.environ.pop("DSP_REGISTRY_USERNAME", None)
-    assert promote_component.docker_login("r.example.com/m", tmp_path) is None
-    env = {"DSP_REGISTRY_USERNAME": "robot", "DSP_REGISTRY_PASSWORD": "s3cret"}
-    with pytest.MonkeyPatch.context() as patch:
-        for key, value in env.items():
-            patch.setenv(key, value)
-        path = promote_component.docker_login("r.example.com:5000/m", tmp_path)
-    auth = json.loads(path.read_text())["auths"]["r.example.com:5000"]["auth"]
-    assert base64.b64decode(auth).decode() == "robot:s3cret"
-    assert path.stat().st_mode & 0o777 == 0o600
+def test_dsp_gets_the_registry_login_from_the_step_env(run, tmp_path, monkeypatch):
+    """The secret's env vars reach dsp (which logs in with them), and the step
+    writes no credentials to disk."""
+    monkeypatch.setenv("DSP_REGISTRY_USERNAME", "robot")
+    monkeypatch.setenv("DSP_REGISTRY_PASSWORD", "s3cret")
+    code, _, _ = run("passed")
+    assert code == 0
+    login = json.loads((tmp_path / "calls.json.login").read_text())
+    assert login == ["robot", "s3cret"]
+    assert not (tmp_path / "home").exists()

@@ -3,7 +3,9 @@
 `lakefs-download-file` reads the batch at a lakeFS ref; `monitor-model` pulls
 the model (`current` by default) with its reference profile and runs
 `dsp monitor` (drift, operational domain, prediction drift, freshness). A run
-fails when a `[tool.dsp.monitor]` limit is exceeded.
+fails when a `[tool.dsp.monitor]` limit is exceeded. The monitor step reads
+lakeFS and the registry with the training pipeline's secrets (`LAKEFS_SECRET`
+and `REGISTRY_SECRET`).
 
 Compile it with `make monitoring-pipeline`, i.e.
 
@@ -19,8 +21,8 @@ from pathlib import Path
 from kfp import components, dsl, kubernetes
 
 WORKFLOWS = Path(__file__).resolve().parent
-# The training pipeline's download component, endpoint and lakeFS secret: one
-# place for them.
+# The training pipeline's download component, endpoint, and its lakeFS and
+# registry secrets: one place for them.
 _spec = importlib.util.spec_from_file_location(
     "iris_pipeline", WORKFLOWS / "iris_pipeline.py"
 )
@@ -72,6 +74,12 @@ def monitoring_pipeline(
         monitor,
         secret_name=training.LAKEFS_SECRET,
         secret_key_to_env=training.LAKEFS_SECRET_KEYS,
+    )
+    # dsp model pull logs in to the registry with promote-model's secret.
+    kubernetes.use_secret_as_env(
+        monitor,
+        secret_name=training.REGISTRY_SECRET,
+        secret_key_to_env=training.REGISTRY_SECRET_KEYS,
     )
 
 

@@ -12,6 +12,6 @@
 * :mod:`.command`: ``dsp monitor``;
 * :mod:`.record_from`: ``dsp regression record --from`` a monitor report.
 
-numpy and scipy are imported only when a batch is checked (the ``monitor``
-extra), so the rest of ``dsp`` never pays for them.
+numpy is imported only when a batch is checked (the ``monitor`` extra), so
+the rest of ``dsp`` never pays for it; scipy is not needed (see :mod:`.drift`).
 """

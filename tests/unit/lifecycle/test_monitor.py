@@ -357,15 +357,15 @@ def test_a_bad_reference_is_one_line(tmp_path, capsys, content, message):
     assert err.count("\n") == 1 and message in err
 
 
-def test_without_numpy_and_scipy_one_line_names_the_extra(
+def test_without_numpy_one_line_names_the_extra(
     tmp_path, reference, capsys, monkeypatch
 ):
-    monkeypatch.setitem(__import__("sys").modules, "scipy.special", None)
+    monkeypatch.setitem(__import__("sys").modules, "numpy", None)
     batch = write_csv(tmp_path / "b.csv", sample_rows(5)[0])
     code, out, err = run(capsys, "--reference", str(reference), "--batch", str(batch))
     assert (code, out) == (1, "")
     assert err == (
-        "dsp monitor: dsp monitor needs numpy and scipy (scipy is missing): "
+        "dsp monitor: dsp monitor needs numpy (numpy is missing): "
         "pip install 'dsp-template[monitor]'\n"
     )
 
@@ -392,6 +392,25 @@ def test_numpy_and_scipy_load_only_when_a_batch_is_checked():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert done.stdout == "[]\n"
+
+
+def test_checking_a_batch_never_imports_scipy(tmp_path, reference):
+    """scipy's import alone costs more than a 100,000-row batch: numpy only."""
+    import subprocess
+    import sys
+
+    batch = write_csv(tmp_path / "b.csv", sample_rows(300)[0])
+    code = (
+        "import sys\n"
+        "from precommit_hooks.cli import main\n"
+        f"code = main(['monitor', '--reference', {str(reference)!r}, "
+        f"'--batch', {str(batch)!r}, '--config', '/none'])\n"
+        "print(code, 'numpy' in sys.modules, 'scipy' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines()[-1] == "0 True False"
 
 
 def test_lakefs_needs_a_model_that_names_its_data(tmp_path, reference, capsys):

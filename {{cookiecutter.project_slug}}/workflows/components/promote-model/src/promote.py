@@ -7,40 +7,21 @@ branch. This script runs it and turns its outcome into KFP outputs the run's
 page shows: the gate table (Markdown), the metrics (Metrics) and the confusion
 matrix (ClassificationMetrics). A refused candidate is a result, not an error:
 the step succeeds so the table is shown, and says "refused".
+
+dsp logs in to the registry with the env vars DSP_REGISTRY_USERNAME and
+DSP_REGISTRY_PASSWORD, which the pipeline sets from the Kubernetes secret
+(see workflows/README.md); this step passes its environment on unchanged.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
 import json
-import os
 import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-
-# The Kubernetes secret's keys, as env vars (see workflows/README.md).
-USERNAME_ENV, PASSWORD_ENV = "DSP_REGISTRY_USERNAME", "DSP_REGISTRY_PASSWORD"
-
-
-def docker_login(repository: str, home: Path) -> Path | None:
-    """Write ~/.docker/config.json from the env's registry credentials, if any.
-
-    dsp (through oras) reads registry credentials from the docker config, as
-    after `docker login` on a laptop.
-    """
-    username, password = os.environ.get(USERNAME_ENV), os.environ.get(PASSWORD_ENV)
-    if not username or not password:
-        return None
-    token = base64.b64encode(f"{username}:{password}".encode()).decode()
-    host = repository.split("/", 1)[0]
-    path = home / ".docker" / "config.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"auths": {host: {"auth": token}}}))
-    path.chmod(0o600)
-    return path
 
 
 def kfp_outputs(metrics: dict, executor_input: str) -> dict:
@@ -102,7 +83,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """The component's command line: 0 when dsp decided, 1 when it could not."""
     args = parse_args(argv)
-    docker_login(args.repository, Path.home())
     for path in (args.gate_report, args.metrics, args.confusion_matrix):
         path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
