@@ -77,75 +77,50 @@ GIT_BRANCH = compiled_from("BRANCH", "rev-parse", "--abbrev-ref", "HEAD")
 GIT_SHA = compiled_from("REVISION", "rev-parse", "HEAD")
 
 
-{% if cookiecutter.use_feast %}@dsl.pipeline(
+@dsl.pipeline(
     name="{{ cookiecutter.project_slug }}",
+{%- if cookiecutter.use_feast %}
     description="Read the iris features through Feast at a lakeFS commit and train.",
+{%- else %}
+    description="Download the iris data at a lakeFS ref and train a classifier.",
+{%- endif %}
 )
 def iris_pipeline(
+{%- if cookiecutter.use_feast %}
     features_ref: str = "",
+{%- else %}
+    source: str = DEFAULT_SOURCE,
+{%- endif %}
     C: float = 1.0,
     max_iter: int = 200,
     seed: int = 42,
     git_branch: str = GIT_BRANCH,
     git_sha: str = GIT_SHA,
 ):
+{%- if cookiecutter.use_feast %}
     """Train on the features at lakeFS commit `features_ref`, then promote it.
 
     An empty `features_ref` reads the bundled iris features in the image.
     """
-    features = read_features(features_ref=features_ref, endpoint_url=LAKEFS_ENDPOINT)
-    kubernetes.use_secret_as_env(
-        features, secret_name=LAKEFS_SECRET, secret_key_to_env=LAKEFS_SECRET_KEYS
-    )
-    # Too few rows at that commit fail here, before training.
-    profile = profile_data(data=features.outputs["data"])
+    fetched = read_features(features_ref=features_ref, endpoint_url=LAKEFS_ENDPOINT)
     # The record names the features' lakeFS commit: the model's dataset.
-    trained = train_model(
-        data=features.outputs["data"],
-        data_record=features.outputs["record"],
-        c=C,
-        max_iter=max_iter,
-        seed=seed,
-    ).after(profile)
-    promoted = promote_model(
-        model=trained.outputs["model"],
-        data_record=features.outputs["record"],
-        branch=git_branch,
-        sha=git_sha,
-        run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
-    )
-    kubernetes.use_secret_as_env(
-        promoted, secret_name=REGISTRY_SECRET, secret_key_to_env=REGISTRY_SECRET_KEYS
-    )
-{% else %}@dsl.pipeline(
-    name="{{ cookiecutter.project_slug }}",
-    description="Download the iris data at a lakeFS ref and train a classifier.",
-)
-def iris_pipeline(
-    source: str = DEFAULT_SOURCE,
-    C: float = 1.0,
-    max_iter: int = 200,
-    seed: int = 42,
-    git_branch: str = GIT_BRANCH,
-    git_sha: str = GIT_SHA,
-):
+    data, record = fetched.outputs["data"], fetched.outputs["record"]
+{%- else %}
     """Train the iris classifier on the data at `source`, then promote it."""
-    data = download_file(source=source, endpoint_url=LAKEFS_ENDPOINT)
+    fetched = download_file(source=source, endpoint_url=LAKEFS_ENDPOINT)
+    data, record = fetched.outputs["file"], fetched.outputs["record"]
+{%- endif %}
     kubernetes.use_secret_as_env(
-        data, secret_name=LAKEFS_SECRET, secret_key_to_env=LAKEFS_SECRET_KEYS
+        fetched, secret_name=LAKEFS_SECRET, secret_key_to_env=LAKEFS_SECRET_KEYS
     )
     # A data commit with too few rows fails here, before training.
-    profile = profile_data(data=data.outputs["file"])
+    profile = profile_data(data=data)
     trained = train_model(
-        data=data.outputs["file"],
-        data_record=data.outputs["record"],
-        c=C,
-        max_iter=max_iter,
-        seed=seed,
+        data=data, data_record=record, c=C, max_iter=max_iter, seed=seed
     ).after(profile)
     promoted = promote_model(
         model=trained.outputs["model"],
-        data_record=data.outputs["record"],
+        data_record=record,
         branch=git_branch,
         sha=git_sha,
         run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
@@ -153,4 +128,3 @@ def iris_pipeline(
     kubernetes.use_secret_as_env(
         promoted, secret_name=REGISTRY_SECRET, secret_key_to_env=REGISTRY_SECRET_KEYS
     )
-{% endif %}
