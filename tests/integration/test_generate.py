@@ -170,10 +170,10 @@ def test_a_new_step_is_generated_compiled_and_kept_in_sync(project, tmp_path):
         '    str(COMPONENTS / "count-species" / "component.yaml")\n)\n'
         "\n\n@dsl.pipeline(",
     )
+    profile_step = "    profile = profile_data(data=data)\n"
+    assert profile_step in source  # the line the new step goes after
     source = source.replace(
-        '    profile = profile_data(data=data.outputs["file"])\n',
-        '    profile = profile_data(data=data.outputs["file"])\n'
-        '    count_species(data=data.outputs["file"], top=2)\n',
+        profile_step, profile_step + "    count_species(data=data, top=2)\n"
     )
     pipeline.write_text(source)
     compiled = compile_pipeline(work, tmp_path / "pipeline.yaml")
