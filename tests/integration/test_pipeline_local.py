@@ -64,15 +64,26 @@ def s3(tmp_path_factory):
         yield endpoint, client
 
 
+def venv_python(project: Path) -> None:
+    """`.venv/bin/python` running this interpreter, as `make install` leaves one.
+
+    The Makefile's own relative PYTHON then reaches `dsp pipeline local`, as a
+    user's does (the steps run in other folders: a relative path must work).
+    """
+    python = project / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True, exist_ok=True)
+    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    python.chmod(0o755)
+
+
 def make_local(project: Path, *variables: str, env: dict | None = None):
     """`make pipeline-local` with this interpreter standing for the project's .venv."""
-    python = sys.executable
+    venv_python(project)
     command = [
         "make",
         "--no-print-directory",
         "pipeline-local",
-        f"PYTHON={python}",
-        f"DSP={python} -m precommit_hooks",
+        f"DSP={sys.executable} -m precommit_hooks",
         *variables,
     ]
     clean = {

@@ -33,6 +33,17 @@ def default_python() -> str:
     return local if os.path.exists(local) else sys.executable
 
 
+def absolute_interpreter(python: str) -> str:
+    """`python` as a path that works from any folder: the steps run elsewhere.
+
+    Not resolved: a venv's ``bin/python`` is a link, and following it would
+    leave the venv and its packages behind.
+    """
+    if os.sep in python:
+        return os.path.abspath(python)
+    return shutil.which(python) or python
+
+
 def new_run_id() -> str:
     """A sortable, unique run id: UTC time and a short random suffix."""
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -101,7 +112,7 @@ def summary(record: dict[str, Any], run_dir: str, seconds: float) -> str:
 def local_command(args: argparse.Namespace) -> int:
     """Plan (nothing written on a refusal), stage, run the steps, show outputs."""
     started = time.monotonic()
-    python = args.python or default_python()
+    python = absolute_interpreter(args.python or default_python())
     plan = make_plan(args.pipeline, args.arg, args.set, args.compose, args.skip)
     run_dir, images = prepare_run(plan, args.runs_dir, python)
     for note in notes_for(plan, images, python):

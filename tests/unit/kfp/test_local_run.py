@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 
 import pytest
@@ -17,6 +18,7 @@ import pytest
 from precommit_hooks import cli
 from precommit_hooks.core.findings import Refusal
 from precommit_hooks.kfp.local import run
+from precommit_hooks.kfp.local.command import absolute_interpreter
 
 PIPELINE = """\
 from pathlib import Path
@@ -416,3 +418,16 @@ def test_image_env_paths_are_mapped_into_the_staged_image(tmp_path, monkeypatch)
     assert (env["ELSEWHERE"], env["WORD"]) == ("/opt/x", "hi")
     assert env["SHELL_PATH"] == "/app/repo"
     assert env["PYTHONPATH"] == str(tmp_path / ".site")
+
+
+def test_the_interpreter_is_made_absolute_without_leaving_its_venv(
+    tmp_path, monkeypatch
+):
+    """The steps run in other folders: `.venv/bin/python` must still name it,
+    and a venv's link to the base Python must not be followed."""
+    link = tmp_path / ".venv" / "bin" / "python"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(sys.executable)
+    monkeypatch.chdir(tmp_path)
+    assert absolute_interpreter(".venv/bin/python") == str(link)
+    assert absolute_interpreter("sh") == shutil.which("sh")
