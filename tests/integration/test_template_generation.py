@@ -786,3 +786,23 @@ def test_compiled_pipeline_gives_the_download_step_lakefs_credentials(
         assert registry == [
             ("iris-classifier", login["secretName"], *login_keys)
         ], readme
+
+
+@pytest.mark.parametrize("use_feast", [False, True])
+def test_the_readme_names_every_make_target(tmp_path, use_feast):
+    """The README's list of targets is the Makefile's (a new target shows up)."""
+    project = bake(tmp_path, use_feast=use_feast)
+    makefile = (project / "Makefile").read_text()
+    targets = set(re.findall(r"^([a-z][a-z-]*):.*## ", makefile, re.M)) - {"help"}
+    readme = (project / "README.md").read_text()
+    listed = readme.split("`make help` lists every target", 1)[1].split("\n\n", 1)[0]
+    assert set(re.findall(r"`([a-z-]+)`", listed)) == targets
+    for target in sorted(targets):  # each is a rule of its own (make -n runs nothing)
+        dry = subprocess.run(
+            ["make", "-n", target], cwd=project, capture_output=True, text=True
+        )
+        assert dry.returncode == 0 and dry.stdout, (target, dry.stderr)
+    recipes = subprocess.run(
+        ["make", "-n", "components", "clean"], cwd=project, capture_output=True
+    ).stdout.decode()
+    assert recipes.splitlines()[0].endswith("dsp components generate")
