@@ -1,8 +1,9 @@
 """profiles.yaml at scale: linear time, bounded memory, the same bytes out.
 
 Each large input runs in its own subprocess under hard limits (200 MB of
-address space, 2 s of CPU; 6 s for onboarding 10,000), as the YAML attacks in tests/unit/core do: a
-quadratic walk or a slow emitter is killed and fails the test.
+address space, 2 s of CPU; 6 s for onboarding 10,000), as the YAML attacks
+in tests/unit/core do: a quadratic walk or a slow emitter is killed and fails
+the test.
 """
 
 from __future__ import annotations
