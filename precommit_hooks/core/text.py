@@ -14,6 +14,7 @@ import argparse
 import difflib
 import math
 import re
+from pathlib import Path
 from typing import Iterable, Sequence, TypeGuard
 
 TYPO_CUTOFF = 0.6
@@ -60,6 +61,13 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
     return value
+
+
+def file_path(text: str) -> Path:
+    """argparse type: a path that names something (``Path("")`` would be ".")."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty; name a file")
+    return Path(text)
 
 
 def is_number(value: object) -> TypeGuard[int | float]:

@@ -806,3 +806,17 @@ def test_the_readme_names_every_make_target(tmp_path, use_feast):
         ["make", "-n", "components", "clean"], cwd=project, capture_output=True
     ).stdout.decode()
     assert recipes.splitlines()[0].endswith("dsp components generate")
+
+
+def test_make_monitor_without_a_batch_says_how_to_name_one(tmp_path):
+    project = bake(tmp_path)
+    done = subprocess.run(
+        ["make", "--no-print-directory", "monitor"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode != 0
+    assert "monitor: name the batch: make monitor BATCH=<csv or jsonl file>" in (
+        done.stderr
+    )

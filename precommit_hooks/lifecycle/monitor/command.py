@@ -18,7 +18,7 @@ from precommit_hooks.core.findings import (
     print_json,
     print_text,
 )
-from precommit_hooks.core.text import positive_int
+from precommit_hooks.core.text import file_path, positive_int
 from precommit_hooks.lifecycle.monitor.batch import DEFAULT_MAX_BYTES
 from precommit_hooks.lifecycle.monitor.profile import parse_date
 
@@ -32,19 +32,19 @@ def configure_monitor(parser: argparse.ArgumentParser) -> None:
     """``dsp monitor --reference ... --batch FILE``."""
     parser.add_argument(
         "--reference",
-        type=Path,
+        type=file_path,
         help="reference_profile.json, or the model directory holding it "
         "(default: [tool.dsp.monitor] reference)",
     )
     parser.add_argument(
-        "--batch", type=Path, required=True, help="CSV or JSON lines of inputs"
+        "--batch", type=file_path, required=True, help="CSV or JSON lines of inputs"
     )
     add_config_option(
         parser, "monitor", "pyproject.toml with [tool.dsp.monitor] (optional)"
     )
     add_format_option(parser, ("text", "markdown", "json"))
     parser.add_argument(
-        "--output", type=Path, help="also write the JSON report here (atomically)"
+        "--output", type=file_path, help="also write the JSON report here (atomically)"
     )
     parser.add_argument("--data-date", help="the data's commit date (ISO 8601)")
     parser.add_argument("--model-created", help="the model's created date (ISO)")

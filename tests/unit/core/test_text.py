@@ -9,6 +9,7 @@ import pytest
 from precommit_hooks.core.text import (
     closest,
     did_you_mean,
+    file_path,
     is_dns_label,
     is_number,
     positive_int,
@@ -72,3 +73,10 @@ def test_did_you_mean_fills_a_form_of_the_callers_wording() -> None:
         '; did you mean "command"?'
     )
     assert did_you_mean("zzz", ["command"], form="{}") == ""
+
+
+def test_file_path_refuses_an_empty_value() -> None:
+    assert str(file_path("data/batch.csv")) == "data/batch.csv"
+    for empty in ("", "  "):
+        with pytest.raises(argparse.ArgumentTypeError, match="is empty; name a file"):
+            file_path(empty)

@@ -377,6 +377,17 @@ def test_usage_errors_exit_2(capsys):
     assert "--batch" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("option", ["--batch", "--reference", "--output"])
+def test_an_empty_path_is_a_usage_error_not_the_current_folder(capsys, option):
+    """`make monitor` without BATCH passes --batch '': Path('') would be '.'."""
+    argv = ["monitor", "--batch", "b.csv", option, ""]
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(argv)
+    assert exit_.value.code == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.endswith(f"argument {option}: is empty; name a file")
+
+
 def test_numpy_and_scipy_load_only_when_a_batch_is_checked():
     import subprocess
     import sys
