@@ -48,6 +48,14 @@ TAKEN_NAMES = frozenset(
         "pytest",
         "test",
         "tests",
+        # use_feast: Feast and what it reads with, and the feature repository's
+        # modules, which `feast apply` imports by their bare names.
+        "feast",
+        "pandas",
+        "pyarrow",
+        "s3fs",
+        "feature_views",
+        "lakefs_source",
     }
 )
 

@@ -68,7 +68,7 @@ def test_feature_repo_files_parse_and_read_lakefs_at_a_ref(project, monkeypatch)
     repo = project / "feature_repo"
     assert sorted(p.name for p in repo.iterdir()) == [
         "feature_store.yaml",
-        "iris_features.py",
+        "feature_views.py",
         "lakefs_source.py",
     ]
     store = yaml.safe_load((repo / "feature_store.yaml").read_text())
@@ -91,7 +91,7 @@ def test_feature_repo_files_parse_and_read_lakefs_at_a_ref(project, monkeypatch)
     assert source.current_ref() == commit
 
     # The feature view's source is that URI, with that endpoint, at the ref.
-    tree = ast.parse((repo / "iris_features.py").read_text())
+    tree = ast.parse((repo / "feature_views.py").read_text())
     [call] = [
         node
         for node in ast.walk(tree)
@@ -140,7 +140,7 @@ def test_features_read_at_two_commits_get_each_commits_values(
     monkeypatch.syspath_prepend(str(project / "src"))
     # This bake's package and feature repo, whatever an earlier test imported.
     for name in list(sys.modules):
-        if name.split(".")[0] in ("iris_classifier", "iris_features", "lakefs_source"):
+        if name.split(".")[0] in ("iris_classifier", "feature_views", "lakefs_source"):
             monkeypatch.delitem(sys.modules, name)
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.setenv(name, "test")
@@ -168,13 +168,11 @@ def test_features_read_at_two_commits_get_each_commits_values(
     assert paths["model"].is_file()
 
 
-@NEEDS_FEAST
-@pytest.mark.slow
-def test_make_features_works_offline_and_the_project_keeps_full_coverage(
-    project, tmp_path
-):
-    project = Path(shutil.copytree(project, tmp_path / "project"))  # writes data/
-    # The project's metadata (its tests read it), its code from src/ (coverage).
+def make_features(
+    project: Path, tmp_path: Path
+) -> tuple[dict, subprocess.CompletedProcess]:
+    """`make features` with the project's metadata installed and its src/ first
+    on the path, as an editable install puts it (before feature_repo/)."""
     installed = tmp_path / "installed"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", "--no-deps"]
@@ -197,6 +195,16 @@ def test_make_features_works_offline_and_the_project_keeps_full_coverage(
         text=True,
         timeout=600,
     )
+    return env, result
+
+
+@NEEDS_FEAST
+@pytest.mark.slow
+def test_make_features_works_offline_and_the_project_keeps_full_coverage(
+    project, tmp_path
+):
+    project = Path(shutil.copytree(project, tmp_path / "project"))  # writes data/
+    env, result = make_features(project, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "'species': ['setosa']" in result.stdout
     tests = subprocess.run(
@@ -219,3 +227,15 @@ def test_the_next_steps_name_make_features_only_with_the_option(tmp_path, capfd)
     assert "make pipeline" in out and "make features" not in out
     bake(tmp_path / "on", use_feast=True)
     assert "make features     # Feast" in capfd.readouterr().out
+
+
+@NEEDS_FEAST
+@pytest.mark.slow
+def test_a_package_named_like_its_features_still_applies_them(tmp_path):
+    """ "Iris Features" makes the package iris_features: `feast apply` imports
+    the feature repository's modules by bare name, and must get those."""
+    project = bake(tmp_path / "bake", project_name="Iris Features", use_feast=True)
+    assert (project / "src" / "iris_features").is_dir()
+    _, result = make_features(project, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "'species': ['setosa']" in result.stdout

@@ -70,6 +70,8 @@ def test_good_answers_pass(capsys):
         ("package_name", "json", "would shadow"),
         ("package_name", "sklearn", "would shadow"),
         ("package_name", "test", "would shadow"),
+        ("package_name", "feature_views", "would shadow"),
+        ("package_name", "pandas", "would shadow"),
         ("author_email", "ada", "not an email address"),
         ("author_email", "ada@localhost", "not an email address"),
         ("author_email", "Ada <ada@example.com>", "not an email address"),
