@@ -182,15 +182,15 @@ def judge_cases(
             f"{config.cases}: {len(found)} bad line(s); `dsp regression validate` "
             "names them"
         )
-    if config.command is None or config.model is None:
-        return None  # cases only validated: no runner configured
+    if config.command is None or config.model is None or config.results is None:
+        return None  # no runner (the schema requires model, results with command)
     model = next(
         (p for p in candidate.model_files if p.name == config.model.name),
         candidate.model_files[0],
     )
     results = workdir / "regression_results.json"
     swap = {config.model.resolve(): str(model.resolve())}
-    swap[config.results.resolve()] = str(results)  # type: ignore[union-attr]
+    swap[config.results.resolve()] = str(results)
     command = tuple(swap.get((root / a).resolve(), a) for a in config.command)
     if str(model.resolve()) not in command:
         raise Refusal(
